@@ -1,0 +1,47 @@
+package dev.ferry.cli;
+
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ferry} command: moves a live PostgreSQL database to another server. */
+@Command(name = "ferry",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Moves a live PostgreSQL database to another PostgreSQL server while the application keeps writing,",
+            "reshapes rows on the way, and switches traffic over in well under a second.",
+            "",
+            "Typical run: ferry check, ferry start (snapshot, then stream), ferry status, ferry switch, ferry verify."},
+        subcommands = {
+            CommandLine.HelpCommand.class
+        },
+        footer = {"", "Exit status: 0 success, 1 problems or differences found, 2 bad usage or configuration,",
+                "3 a server refused or could not be reached, 4 internal error."})
+public final class Ferry {
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; the entry point tests use, so they exercise exactly what users run. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        Logging.configure(args);
+        CommandLine cli = new CommandLine(new Ferry());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(new ErrorReporter());
+        cli.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("ferry: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Run \"" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help\" for usage.");
+            return ExitCode.USAGE.status();
+        });
+        cli.setExitCodeExceptionMapper(t -> t instanceof FerryException f ? f.code().status() : ExitCode.INTERNAL.status());
+        return cli.execute(args);
+    }
+}

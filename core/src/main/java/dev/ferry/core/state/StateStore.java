@@ -1,0 +1,368 @@
+package dev.ferry.core.state;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Db;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.Lsn;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.transforms.Identifiers;
+import dev.ferry.transforms.TableId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The run's memory, kept in a schema on the target ({@code ferry} by default), so everything a restarted or
+ * separate command needs is found from {@code --target} alone.
+ *
+ * <p>Created on first use and versioned. One writer at a time: {@link #lockWriter} holds a session-level
+ * advisory lock on this store's own connection until {@link #close()}. Readers ({@code status}) need no lock.
+ * Methods are not thread-safe; workers that record progress in their own transactions use the static
+ * {@code record*} methods with their own connection.
+ */
+public final class StateStore implements AutoCloseable {
+    static final int VERSION = 1;
+
+    private final Connection c;
+    private final String schema;
+    private final String q;
+
+    private StateStore(Connection c, String schema) {
+        this.c = c;
+        this.schema = schema;
+        this.q = Identifiers.quote(schema);
+    }
+
+    /** Opens the store on the target, creating or upgrading its schema when needed. */
+    public static StateStore open(ConnectionSpec target, String schema) {
+        Connection c = Db.open(target, "target", "state");
+        StateStore s = new StateStore(c, schema);
+        try {
+            s.migrate();
+        } catch (SQLException e) {
+            s.close();
+            throw ServerErrors.during("creating the state schema \"" + schema + "\"", "target", e);
+        }
+        return s;
+    }
+
+    /** Opens the store only if it exists: for commands that inspect a run and must not create one. */
+    public static Optional<StateStore> openExisting(ConnectionSpec target, String schema) {
+        Connection c = Db.open(target, "target", "state");
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM pg_tables WHERE schemaname = ? AND tablename = 'run'")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return Optional.of(new StateStore(c, schema));
+                }
+            }
+            c.close();
+            return Optional.empty();
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw ServerErrors.during("reading the state schema", "target", e);
+        }
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    /** The store's own connection (autocommit); do not close it. */
+    public Connection connection() {
+        return c;
+    }
+
+    private void migrate() throws SQLException {
+        // Serialises concurrent first uses: CREATE SCHEMA IF NOT EXISTS alone can race.
+        try (Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SELECT pg_advisory_xact_lock(hashtext('ferry-migrate'))");
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + q);
+            st.execute("CREATE TABLE IF NOT EXISTS " + q + ".meta (version int NOT NULL)");
+            int version = 0;
+            try (ResultSet rs = st.executeQuery("SELECT max(version) FROM " + q + ".meta")) {
+                if (rs.next()) {
+                    version = rs.getInt(1);
+                }
+            }
+            if (version > VERSION) {
+                c.rollback();
+                throw new FerryException(ExitCode.USAGE, "the state schema \"" + schema + "\" on the target was written "
+                        + "by a newer Ferry (version " + version + "); run that version, or pass another --state-schema");
+            }
+            if (version < 1) {
+                st.execute("CREATE TABLE " + q + ".run (id int PRIMARY KEY DEFAULT 1 CHECK (id = 1), source text NOT NULL, "
+                        + "source_system_id text NOT NULL, slot text NOT NULL, publication text NOT NULL, "
+                        + "consistent_lsn pg_lsn NOT NULL, snapshot_name text, phase text NOT NULL, "
+                        + "started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())");
+                st.execute("CREATE TABLE " + q + ".tables (source_schema text, source_name text, target_schema text NOT NULL, "
+                        + "target_name text NOT NULL, state text NOT NULL DEFAULT 'pending', rows bigint NOT NULL DEFAULT 0, "
+                        + "bytes bigint NOT NULL DEFAULT 0, seconds double precision, resync_lsn pg_lsn, "
+                        + "PRIMARY KEY (source_schema, source_name))");
+                st.execute("CREATE TABLE " + q + ".chunks (source_schema text, source_name text, chunk int, kind text NOT NULL, "
+                        + "lower_bound text, upper_bound text, done boolean NOT NULL DEFAULT false, rows bigint NOT NULL DEFAULT 0, "
+                        + "bytes bigint NOT NULL DEFAULT 0, PRIMARY KEY (source_schema, source_name, chunk))");
+                st.execute("CREATE TABLE " + q + ".applied (worker int PRIMARY KEY, lsn pg_lsn NOT NULL, "
+                        + "changes bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())");
+                st.execute("CREATE TABLE " + q + ".offsets (key text PRIMARY KEY, value text)");
+                st.execute("CREATE TABLE " + q + ".switch (id int PRIMARY KEY DEFAULT 1 CHECK (id = 1), state text NOT NULL, "
+                        + "fence_lsn pg_lsn, detail jsonb, updated_at timestamptz NOT NULL DEFAULT now())");
+                st.execute("CREATE TABLE " + q + ".dead_letters (id bigserial PRIMARY KEY, lsn pg_lsn, table_name text, "
+                        + "key text, transform text, message text, row_data jsonb, at timestamptz NOT NULL DEFAULT now())");
+                st.execute("INSERT INTO " + q + ".meta VALUES (1)");
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * Makes this store the single writer. Fails at once, naming the holder, when another Ferry command writes.
+     *
+     * @param command the command taking the lock, for the other side's message
+     */
+    public void lockWriter(String command) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
+            ps.setString(1, "ferry-writer:" + schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    throw new FerryException(ExitCode.USAGE, "another Ferry command is already running against this "
+                            + "target (state schema \"" + schema + "\"); stop it first, or use \"ferry status\" to watch it");
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("SET application_name = " + Identifiers.literal("ferry " + command));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("locking the state store", "target", e);
+        }
+    }
+
+    public Optional<RunInfo> run() {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT source, source_system_id, slot, publication, consistent_lsn::text, snapshot_name, phase, started_at "
+                        + "FROM " + q + ".run")) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            return Optional.of(new RunInfo(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                    Lsn.parse(rs.getString(5)), rs.getString(6), Phase.valueOf(rs.getString(7)),
+                    rs.getTimestamp(8).toInstant()));
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+    }
+
+    /** Records a new run; the applied position of worker 0 starts at the consistent LSN. */
+    public void createRun(RunInfo run) {
+        update("INSERT INTO " + q + ".run (source, source_system_id, slot, publication, consistent_lsn, snapshot_name, phase) "
+                + "VALUES (?, ?, ?, ?, ?::pg_lsn, ?, ?)", run.source(), run.sourceSystemId(), run.slot(), run.publication(),
+                run.consistentLsn().toString(), run.snapshotName(), run.phase().name());
+        update("INSERT INTO " + q + ".applied (worker, lsn) VALUES (0, ?::pg_lsn) ON CONFLICT (worker) DO UPDATE SET lsn = "
+                + "excluded.lsn", run.consistentLsn().toString());
+    }
+
+    public void setPhase(Phase phase) {
+        update("UPDATE " + q + ".run SET phase = ?, updated_at = now()", phase.name());
+    }
+
+    public void setSnapshotName(String name) {
+        update("UPDATE " + q + ".run SET snapshot_name = ?, updated_at = now()", name);
+    }
+
+    // ---- tables and chunks ----
+
+    public void addTable(TableId source, TableId target) {
+        update("INSERT INTO " + q + ".tables (source_schema, source_name, target_schema, target_name) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT DO NOTHING", source.schema(), source.name(), target.schema(), target.name());
+    }
+
+    public void setTableState(TableId table, String state) {
+        update("UPDATE " + q + ".tables SET state = ? WHERE source_schema = ? AND source_name = ?", state,
+                table.schema(), table.name());
+    }
+
+    /** Table name to state ({@code pending}, {@code copying}, {@code copied}, {@code indexed} ...). */
+    public Map<TableId, String> tableStates() {
+        Map<TableId, String> out = new LinkedHashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT source_schema, source_name, state FROM " + q + ".tables ORDER BY 1, 2")) {
+            while (rs.next()) {
+                out.put(new TableId(rs.getString(1), rs.getString(2)), rs.getString(3));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+        return out;
+    }
+
+    public void addChunks(List<ChunkState> chunks) {
+        for (ChunkState ch : chunks) {
+            update("INSERT INTO " + q + ".chunks (source_schema, source_name, chunk, kind, lower_bound, upper_bound) "
+                    + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", ch.schema(), ch.table(), ch.chunk(), ch.kind(),
+                    ch.lower(), ch.upper());
+        }
+    }
+
+    /** Replaces a table's unfinished chunks (after the exported snapshot is lost, they are re-planned). */
+    public void replacePendingChunks(TableId table, List<ChunkState> chunks) {
+        update("DELETE FROM " + q + ".chunks WHERE source_schema = ? AND source_name = ? AND NOT done",
+                table.schema(), table.name());
+        addChunks(chunks);
+    }
+
+    public List<ChunkState> chunks() {
+        List<ChunkState> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT source_schema, source_name, chunk, kind, lower_bound, upper_bound, done, rows, bytes FROM " + q
+                        + ".chunks ORDER BY 1, 2, 3")) {
+            while (rs.next()) {
+                out.add(new ChunkState(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getBoolean(7), rs.getLong(8), rs.getLong(9)));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+        return out;
+    }
+
+    /**
+     * Marks a chunk copied. Call inside the transaction that committed its rows on {@code target}, so the
+     * mark and the rows are durable together.
+     */
+    public static void recordChunkDone(Connection target, String schema, ChunkState chunk, long rows, long bytes)
+            throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("UPDATE " + Identifiers.quote(schema) + ".chunks SET done = true, "
+                + "rows = ?, bytes = ? WHERE source_schema = ? AND source_name = ? AND chunk = ?")) {
+            ps.setLong(1, rows);
+            ps.setLong(2, bytes);
+            ps.setString(3, chunk.schema());
+            ps.setString(4, chunk.table());
+            ps.setInt(5, chunk.chunk());
+            ps.executeUpdate();
+        }
+    }
+
+    // ---- applied position ----
+
+    /**
+     * Records the source LSN whose effects {@code target}'s current transaction holds. Only ever call it inside
+     * that transaction: the position and the data then commit or vanish together, which is what makes
+     * redelivered changes recognisable.
+     */
+    public static void recordApplied(Connection target, String schema, int worker, Lsn lsn, long changes)
+            throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + Identifiers.quote(schema)
+                + ".applied (worker, lsn, changes) VALUES (?, ?::pg_lsn, ?) ON CONFLICT (worker) DO UPDATE SET lsn = "
+                + "excluded.lsn, changes = applied.changes + excluded.changes, updated_at = now()")) {
+            ps.setInt(1, worker);
+            ps.setString(2, lsn.toString());
+            ps.setLong(3, changes);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The position every apply worker has passed: the lowest of their recorded LSNs. */
+    public Lsn appliedLsn() {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT min(lsn)::text FROM " + q + ".applied")) {
+            rs.next();
+            String v = rs.getString(1);
+            return v == null ? Lsn.ZERO : Lsn.parse(v);
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+    }
+
+    // ---- Debezium offsets ----
+
+    public Map<String, String> offsets() {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT key, value FROM " + q + ".offsets")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+        return out;
+    }
+
+    public static void saveOffsets(Connection target, String schema, Map<String, String> offsets) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + Identifiers.quote(schema)
+                + ".offsets (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")) {
+            for (Map.Entry<String, String> e : offsets.entrySet()) {
+                ps.setString(1, e.getKey());
+                ps.setString(2, e.getValue());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    // ---- switch ----
+
+    public Optional<String> switchState() {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT state FROM " + q + ".switch")) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+    }
+
+    public void setSwitchState(String state, Lsn fence, String detailJson) {
+        update("INSERT INTO " + q + ".switch (state, fence_lsn, detail) VALUES (?, ?::pg_lsn, ?::jsonb) ON CONFLICT (id) DO UPDATE "
+                + "SET state = excluded.state, fence_lsn = coalesce(excluded.fence_lsn, switch.fence_lsn), "
+                + "detail = coalesce(excluded.detail, switch.detail), updated_at = now()",
+                state, fence == null ? null : fence.toString(), detailJson);
+    }
+
+    /** Drops the whole state schema: the end of a run ({@code ferry cleanup}). */
+    public void drop() {
+        update("DROP SCHEMA " + q + " CASCADE");
+    }
+
+    private void update(String sql, Object... args) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw ServerErrors.during("writing the state store", "target", e);
+        }
+    }
+
+    public static Timestamp now() {
+        return new Timestamp(System.currentTimeMillis());
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing after a failure
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(c);
+    }
+}
