@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             "",
             "Typical run: ferry check, ferry start (snapshot, then stream), ferry status, ferry switch, ferry verify."},
         subcommands = {
+            DemoCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {"", "Exit status: 0 success, 1 problems or differences found, 2 bad usage or configuration,",
