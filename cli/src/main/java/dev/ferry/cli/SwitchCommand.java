@@ -1,0 +1,150 @@
+package dev.ferry.cli;
+
+import dev.ferry.cli.switchover.Fence;
+import dev.ferry.cli.switchover.LockFence;
+import dev.ferry.cli.switchover.PgBouncerFence;
+import dev.ferry.cli.switchover.Switchover;
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.Db;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.core.state.StateStore;
+import dev.ferry.transforms.TableId;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "switch", sortOptions = false,
+        description = {"Cut over to the target while \"ferry start\" or \"ferry stream\" runs: hold writes on the source, "
+                + "wait until the stream has applied everything (lag exactly zero), copy sequences, switch traffic, and "
+                + "report how long writes were held.",
+                "On timeout or failure before the traffic step, writes are released to the source and nothing changes. "
+                        + "A killed switch is finished or undone by running it again."})
+final class SwitchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION",
+            description = "Give up (and release writes) after this long: 30s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--fence", defaultValue = "lock", paramLabel = "lock|pgbouncer",
+            description = "How writes are held: table locks on the source, or PAUSE in PgBouncer (default: ${DEFAULT-VALUE}).")
+    String fenceKind;
+
+    @Option(names = "--then", paramLabel = "CMD", description = "Shell command that sends traffic to the target "
+            + "(run while writes are held; with --fence pgbouncer, after Ferry repoints PgBouncer).")
+    String then;
+
+    @Option(names = "--pgbouncer", paramLabel = "URI", description = "PgBouncer admin console, "
+            + "e.g. postgresql://pgbouncer@127.0.0.1:6432/pgbouncer.")
+    String pgbouncer;
+
+    @Option(names = "--pgbouncer-ini", paramLabel = "FILE", description = "pgbouncer.ini to repoint at the target.")
+    Path pgbouncerIni;
+
+    @Option(names = "--pgbouncer-database", paramLabel = "NAME",
+            description = "The database's name in PgBouncer (default: the source database's name).")
+    String pgbouncerDatabase;
+
+    @Option(names = "--sequence-margin", defaultValue = "0", paramLabel = "N",
+            description = "Add N to every sequence copied, as a safety margin (default: ${DEFAULT-VALUE}).")
+    long sequenceMargin;
+
+    @Option(names = "--abort", description = "Undo an unfinished switch (resume PgBouncer, release locks).")
+    boolean abort;
+
+    @Override
+    public Integer call() {
+        Settings s = connection.resolve(true, true);
+        PrintWriter out = spec.commandLine().getOut();
+        Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then);
+        StateStore store = StateStore.openExisting(s.target(), s.stateSchema()).orElseThrow(() -> new FerryException(
+                ExitCode.USAGE, "there is no Ferry run on the target " + s.target().address() + "; run \"ferry start\" first"));
+        try (store) {
+            store.lockWriter("switch");
+            Fence fence = fence(s, store);
+            Switchover sw = new Switchover(s.source(), s.target(), store, fence, out);
+            if (abort) {
+                sw.abort();
+                return 0;
+            }
+            sw.recover(options);
+            Switchover.Result r = sw.run(options);
+            out.printf("Switched to %s: writes were held for %d ms (drained to the fence %s in %d ms, %d sequence(s) "
+                    + "copied).%n", s.target().address(), r.heldMillis(), r.fence(), r.drainMillis(), r.sequences());
+            return 0;
+        }
+    }
+
+    private Fence fence(Settings s, StateStore store) {
+        return switch (fenceKind) {
+            case "lock" -> new LockFence(s.source(), migratedTables(s, store), s.stateSchema());
+            case "pgbouncer" -> {
+                if (pgbouncer == null || pgbouncerIni == null) {
+                    throw FerryException.usage("--fence pgbouncer needs --pgbouncer (the admin console URI) and "
+                            + "--pgbouncer-ini (the file to repoint)");
+                }
+                PgBouncerFence f = new PgBouncerFence(ConnectionSpec.parse(pgbouncer),
+                        pgbouncerDatabase != null ? pgbouncerDatabase : s.source().database(), pgbouncerIni, s.target());
+                f.requireTransactionPooling();
+                yield f;
+            }
+            default -> throw FerryException.usage("--fence must be lock or pgbouncer, not \"" + fenceKind + "\"");
+        };
+    }
+
+    /** The tables of the run, from the publication the snapshot created (the state store names it). */
+    private static List<TableId> migratedTables(Settings s, StateStore store) {
+        String publication = store.run().map(r -> r.publication()).orElse("ferry_pub");
+        List<TableId> tables = new ArrayList<>();
+        try (Connection c = Db.open(s.source(), "source", "switch"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = "
+                     + dev.ferry.transforms.Identifiers.literal(publication))) {
+            while (rs.next()) {
+                tables.add(new TableId(rs.getString(1), rs.getString(2)));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the publication", "source", e);
+        }
+        if (tables.isEmpty()) {
+            throw new FerryException(ExitCode.USAGE, "publication \"" + publication + "\" on the source lists no tables; "
+                    + "nothing to fence");
+        }
+        return tables;
+    }
+
+    static Duration parseDuration(String text) {
+        String t = text.strip().toLowerCase();
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofMillis((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+            }
+            if (t.endsWith("m")) {
+                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
+            }
+            return Duration.ofSeconds(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            throw FerryException.usage("\"" + text + "\" is not a duration; write it as 30s, 500ms or 2m");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.ferry.cli.switchover;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Db;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.Lsn;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.core.state.Phase;
+import dev.ferry.core.state.RunInfo;
+import dev.ferry.core.state.StateStore;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cut-over. Its progress is recorded in the state store at every step, so a killed switch is finished
+ * (once the traffic step began) or undone (before that) by running it again. Nothing slow runs while writes
+ * are held: the window holds only the fence message, the drain to it, the sequence copy and the traffic step.
+ */
+public final class Switchover {
+    /** Switch states as stored; never renamed. */
+    static final String FENCING = "fencing";
+    static final String DRAINING = "draining";
+    static final String TRAFFIC = "traffic";
+    static final String DONE = "done";
+    static final String ABORTED = "aborted";
+
+    public record Options(Duration timeout, long sequenceMargin, String thenCommand) {}
+
+    public record Result(Lsn fence, long heldMillis, long drainMillis, int sequences) {}
+
+    private final ConnectionSpec source;
+    private final ConnectionSpec target;
+    private final StateStore store;
+    private final Fence fence;
+    private final PrintWriter out;
+
+    public Switchover(ConnectionSpec source, ConnectionSpec target, StateStore store, Fence fence, PrintWriter out) {
+        this.source = source;
+        this.target = target;
+        this.store = store;
+        this.fence = fence;
+        this.out = out;
+    }
+
+    /** Undoes an unfinished switch, or finishes one whose traffic step had begun. Returns true when it acted. */
+    public boolean recover(Options options) {
+        String state = store.switchState().orElse(null);
+        if (state == null || state.equals(DONE) || state.equals(ABORTED)) {
+            return false;
+        }
+        if (state.equals(TRAFFIC)) {
+            out.println("An earlier switch was stopped during its traffic step; finishing it.");
+            trafficStep(options);
+            store.setSwitchState(DONE, null, null);
+            store.setPhase(Phase.SWITCHED);
+            return true;
+        }
+        out.println("An earlier switch was stopped while writes were held (" + state + "); undoing it.");
+        fence.recover();
+        store.setSwitchState(ABORTED, null, null);
+        return true;
+    }
+
+    /** {@code ferry switch --abort}. */
+    public void abort() {
+        String state = store.switchState().orElse(null);
+        if (state == null || state.equals(ABORTED)) {
+            out.println("No switch is under way; nothing to undo.");
+            return;
+        }
+        if (state.equals(DONE) || state.equals(TRAFFIC)) {
+            throw new FerryException(ExitCode.USAGE, "the switch already sent traffic to the target; it cannot be "
+                    + "undone by Ferry (point the application back by hand if you must)");
+        }
+        fence.recover();
+        store.setSwitchState(ABORTED, null, null);
+        out.println("Switch undone: writes go to the source again.");
+    }
+
+    public Result run(Options options) {
+        RunInfo run = store.run().orElseThrow(() -> new FerryException(ExitCode.USAGE, "there is no Ferry run on this "
+                + "target; run \"ferry start\" first"));
+        if (store.switchState().filter(DONE::equals).isPresent()) {
+            throw new FerryException(ExitCode.USAGE, "this run was already switched over; nothing to do (run \"ferry "
+                    + "cleanup\" to drop the slot and the state once you are done)");
+        }
+        if (run.phase() != Phase.STREAMING) {
+            throw new FerryException(ExitCode.USAGE, "the run is in phase " + run.phase() + ", not streaming; wait for "
+                    + "\"ferry start\" to finish its snapshot, then switch");
+        }
+        requireStreaming(run);
+        validateForeignKeys();
+        long deadline = System.nanoTime() + options.timeout().toNanos();
+        store.setSwitchState(FENCING, null, null);
+        long t0 = System.nanoTime();
+        try {
+            fence.hold(options.timeout());
+        } catch (RuntimeException e) {
+            store.setSwitchState(ABORTED, null, null);
+            throw e;
+        }
+        long held = System.nanoTime();
+        Lsn fenceLsn;
+        long drained;
+        int sequences;
+        try {
+            fenceLsn = emitFence();
+            store.setSwitchState(DRAINING, fenceLsn, null);
+            awaitApplied(fenceLsn, deadline);
+            drained = System.nanoTime();
+            sequences = SequenceCopy.copy(source, target, store, options.sequenceMargin());
+            if (store.appliedLsn().compareTo(fenceLsn) < 0) {
+                throw FerryException.internal("the applied position moved back below the fence", null);
+            }
+        } catch (RuntimeException e) {
+            fence.release();
+            store.setSwitchState(ABORTED, null, null);
+            throw e;
+        }
+        store.setSwitchState(TRAFFIC, null, null);
+        trafficStep(options);
+        long released = System.nanoTime();
+        store.setSwitchState(DONE, null, "{\"held_ms\": " + TimeUnit.NANOSECONDS.toMillis(released - held) + "}");
+        store.setPhase(Phase.SWITCHED);
+        return new Result(fenceLsn, TimeUnit.NANOSECONDS.toMillis(released - held),
+                TimeUnit.NANOSECONDS.toMillis(drained - held), sequences);
+    }
+
+    private void trafficStep(Options options) {
+        if (options.thenCommand() != null) {
+            HookCommand.run(options.thenCommand(), out);
+        }
+        fence.releaseToTarget();
+    }
+
+    private void requireStreaming(RunInfo run) {
+        try (Connection c = Db.open(source, "source", "switch"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = "
+                     + dev.ferry.transforms.Identifiers.literal(run.slot()))) {
+            if (!rs.next()) {
+                throw new FerryException(ExitCode.USAGE, "replication slot \"" + run.slot() + "\" does not exist on the "
+                        + "source; the run cannot be switched (start over with \"ferry start\")");
+            }
+            if (!rs.getBoolean(1)) {
+                throw new FerryException(ExitCode.USAGE, "nothing is streaming: slot \"" + run.slot() + "\" has no "
+                        + "reader; start \"ferry stream\" (or \"ferry start\"), wait for lag to reach zero, then switch");
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the replication slot", "source", e);
+        }
+    }
+
+    /** Foreign keys were created NOT VALID; validating them is online but slow, so it happens before the fence. */
+    private void validateForeignKeys() {
+        try (Connection c = Db.open(target, "target", "switch"); Statement s = c.createStatement()) {
+            java.util.List<String> todo = new java.util.ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT format('ALTER TABLE %s VALIDATE CONSTRAINT %I', "
+                    + "conrelid::regclass, conname) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated "
+                    + "AND connamespace::regnamespace::text <> " + dev.ferry.transforms.Identifiers.literal(store.schema()))) {
+                while (rs.next()) {
+                    todo.add(rs.getString(1));
+                }
+            }
+            for (String sql : todo) {
+                s.execute(sql);
+            }
+            if (!todo.isEmpty()) {
+                out.println("Validated " + todo.size() + " foreign key(s) on the target.");
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("validating foreign keys before the switch", "target", e);
+        }
+    }
+
+    private Lsn emitFence() {
+        try (Connection c = Db.open(source, "source", "switch"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(true, 'ferry.fence', now()::text)::text")) {
+            rs.next();
+            return Lsn.parse(rs.getString(1));
+        } catch (SQLException e) {
+            throw ServerErrors.during("writing the fence message", "source", e);
+        }
+    }
+
+    private void awaitApplied(Lsn fenceLsn, long deadline) {
+        while (true) {
+            Lsn applied = store.appliedLsn();
+            if (applied.compareTo(fenceLsn) >= 0) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new FerryException(ExitCode.PROBLEMS, "the stream did not reach the fence within the timeout "
+                        + "(applied " + applied + ", fence " + fenceLsn + ", " + fenceLsn.bytesSince(applied)
+                        + " bytes behind); writes were released to the source and nothing changed; check \"ferry "
+                        + "status\", then retry");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw FerryException.internal("interrupted while draining", e);
+            }
+        }
+    }
+}
