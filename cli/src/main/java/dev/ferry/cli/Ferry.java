@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             "",
             "Typical run: ferry check, ferry start (snapshot, then stream), ferry status, ferry switch, ferry verify."},
         subcommands = {
+            CheckCommand.class,
             SwitchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
