@@ -160,7 +160,8 @@ public final class ConnectionSpec {
 
     /** Hides the password of a URI that may not even parse, for error messages. */
     public static String redactUri(String uri) {
-        return uri.replaceAll("(://[^:/@?]*:)[^@/?]*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+        // Greedy up to the last '@' of the authority: an unencoded '@' inside the password must not leak its tail.
+        return uri.replaceAll("(://[^:/@?]*:)[^/?]*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     public String host() {

@@ -72,7 +72,17 @@ public record TableId(String schema, String name) implements Comparable<TableId>
 
     private static String finish(StringBuilder part, boolean wasQuoted) {
         String s = part.toString();
-        return wasQuoted ? s : s.strip().toLowerCase(java.util.Locale.ROOT);
+        return wasQuoted ? s : foldAscii(s.strip());
+    }
+
+    /** PostgreSQL folds unquoted names to lower case in ASCII only (UTF-8 databases keep {@code Ü} as it is). */
+    private static String foldAscii(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            out.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+        }
+        return out.toString();
     }
 
     @Override
