@@ -40,6 +40,31 @@ public record Column(
         return new Column(name, newType, newBuiltin, notNull, defaultExpr, generatedExpr, identity, collation);
     }
 
+    /**
+     * The type a sequence this column owns (serial default {@code nextval(...)} or identity) must have on the
+     * target: the column's integer type, so that a column widened from {@code integer} to {@code bigint} gets
+     * a {@code bigint} sequence (created {@code AS bigint}, its MAXVALUE the bigint maximum when the source
+     * sequence had the integer maximum). Null when the column owns no sequence or is not an integer type.
+     */
+    public String sequenceType() {
+        boolean owns = identity != null || (defaultExpr != null && defaultExpr.startsWith("nextval("));
+        if (!owns) {
+            return null;
+        }
+        return switch (type) {
+            case "smallint", "integer", "bigint" -> type;
+            default -> null;
+        };
+    }
+
+    public Column withNotNull(boolean newNotNull) {
+        return new Column(name, type, builtin, newNotNull, defaultExpr, generatedExpr, identity, collation);
+    }
+
+    public Column withDefault(String newDefaultExpr) {
+        return new Column(name, type, builtin, notNull, newDefaultExpr, generatedExpr, identity, collation);
+    }
+
     public String quotedName() {
         return Identifiers.quote(name);
     }

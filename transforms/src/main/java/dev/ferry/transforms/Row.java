@@ -1,11 +1,17 @@
 package dev.ferry.transforms;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * One row of a table, each value in PostgreSQL's own text form (what {@code COPY ... TEXT} and {@code ::text}
@@ -131,6 +137,59 @@ public final class Row {
             }
         }
         return new Row(target, v, p);
+    }
+
+    /**
+     * A copy with several columns set (present), e.g. to complete a partial update with values read from the
+     * source; every name must be a column of the schema.
+     */
+    public Row withAll(Map<String, String> columns) {
+        String[] v = values.clone();
+        BitSet p = (BitSet) present.clone();
+        columns.forEach((name, value) -> {
+            int i = requireColumn(schema, name);
+            v[i] = value;
+            p.set(i);
+        });
+        return new Row(schema, v, p);
+    }
+
+    /**
+     * The values under another schema, each target column taking the value of the source column
+     * {@code sourceOf} names (null: a new column, absent). Absent source columns stay absent.
+     */
+    public Row reshape(TableSchema target, UnaryOperator<String> sourceOf) {
+        String[] v = new String[target.columns().size()];
+        BitSet p = new BitSet(v.length);
+        for (int i = 0; i < v.length; i++) {
+            String source = sourceOf.apply(target.columns().get(i).name());
+            int from = source == null ? -1 : schema.indexOf(source);
+            if (from >= 0 && present.get(from)) {
+                v[i] = values[from];
+                p.set(i);
+            }
+        }
+        return new Row(target, v, p);
+    }
+
+    /** The names among {@code columns} that this row lacks (absent, or not columns of its schema). */
+    public Set<String> missing(Collection<String> columns) {
+        Set<String> m = new LinkedHashSet<>();
+        for (String c : columns) {
+            if (!has(c)) {
+                m.add(c);
+            }
+        }
+        return m;
+    }
+
+    /** Names of the absent columns, in column order. */
+    public List<String> absentColumns() {
+        List<String> m = new ArrayList<>();
+        for (int i = present.nextClearBit(0); i < values.length; i = present.nextClearBit(i + 1)) {
+            m.add(schema.columns().get(i).name());
+        }
+        return m;
     }
 
     /** Only the identity columns (key, or all for keyless tables): what a delete needs. */

@@ -32,8 +32,39 @@ public interface Transform {
     }
 
     /**
+     * True when {@link #apply} may drop rows of {@code table} depending on their values (a row filter). The
+     * chain then turns updates that cross the filter into inserts or deletes (see
+     * {@link TransformChain#applyChange}).
+     */
+    default boolean filters(TableId table) {
+        return false;
+    }
+
+    /**
+     * Column lineage, so the chain can name the <em>source</em> columns a later transform reads: the column of
+     * {@code input} whose value {@code outputColumn} of {@link #mapSchema mapSchema(input)} carries, or null
+     * when the column is new (added or computed). Override when renaming columns.
+     */
+    default String inputColumn(TableSchema input, String outputColumn) {
+        return input.indexOf(outputColumn) >= 0 ? outputColumn : null;
+    }
+
+    /**
+     * SQL the target needs before the mapped tables are created, e.g. {@code CREATE TYPE ... AS ENUM} for a
+     * column changed to a new enum. Each statement is idempotent (safe to run again on resume).
+     */
+    default List<String> targetSetup() {
+        return List.of();
+    }
+
+    /**
      * Transforms one row. Returns zero rows (filtered out), one row, or several, possibly of other tables.
-     * The input may be partial (see {@link Row}); absent columns must stay absent in the output.
+     *
+     * <p><b>Partial rows.</b> The input may be partial (see {@link Row}); absent columns must stay absent in
+     * the output. A delete arrives as its key only. The chain makes sure inserts and updates carry every column
+     * of {@link #reads}; for the key-only rows of deletes a transform whose read columns are absent leaves the
+     * columns it would produce absent, and a filter keeps the row (deleting a row the target never had is
+     * harmless).
      *
      * @throws RuntimeException with a message meant for the user when a value cannot be converted;
      *         Ferry adds the transform's name, the table and the key

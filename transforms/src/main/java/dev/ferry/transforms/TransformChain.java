@@ -1,14 +1,27 @@
 package dev.ferry.transforms;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The configured transforms applied in order: the output rows of one are the input of the next.
  * An empty chain is the identity. Thread-safe when its transforms are.
+ *
+ * <p>Two levels: {@link #apply(Row)} maps one row (the snapshot, dry runs, verify), and
+ * {@link #applyChange(Op, Row, Row)} maps one source change into the target changes it implies (the stream),
+ * including updates that cross a filter and key-only deletes. Built with
+ * {@code dev.ferry.transforms.config.TransformConfig.build(...)} from ferry.yml.
  */
 public final class TransformChain {
     private final List<Transform> transforms;
+    private final Map<TableSchema, Set<String>> readsBySource = new ConcurrentHashMap<>();
 
     public TransformChain(List<Transform> transforms) {
         this.transforms = List.copyOf(transforms);
@@ -16,6 +29,11 @@ public final class TransformChain {
 
     public static TransformChain identity() {
         return new TransformChain(List.of());
+    }
+
+    /** The transforms in the order they run. */
+    public List<Transform> transforms() {
+        return transforms;
     }
 
     /** True when no transform touches the table: the snapshot may pipe its COPY bytes unparsed. */
@@ -38,6 +56,15 @@ public final class TransformChain {
         return s;
     }
 
+    /** SQL to run on the target before creating tables (e.g. new enum types), in order, without repeats. */
+    public List<String> targetSetup() {
+        Set<String> sql = new LinkedHashSet<>();
+        for (Transform t : transforms) {
+            sql.addAll(t.targetSetup());
+        }
+        return List.copyOf(sql);
+    }
+
     public List<Row> apply(Row row) {
         List<Row> rows = List.of(row);
         for (Transform t : transforms) {
@@ -58,5 +85,183 @@ public final class TransformChain {
             rows = next;
         }
         return rows;
+    }
+
+    /**
+     * The columns of the <em>source</em> table the transforms read (each transform's {@link Transform#reads},
+     * traced back through earlier renames). An insert or update must carry all of them.
+     */
+    public Set<String> reads(TableSchema source) {
+        return readsBySource.computeIfAbsent(source, this::traceReads);
+    }
+
+    /**
+     * The read columns (see {@link #reads}) this source row lacks: what the applier must fetch (from the
+     * source, or the target when the row is known to be there) before calling {@link #applyChange} with a
+     * partial update. Empty for complete rows.
+     */
+    public Set<String> missingReads(Row sourceRow) {
+        return sourceRow.missing(reads(sourceRow.schema()));
+    }
+
+    /** True when a transform may filter rows of this source table out (so updates can cross the filter). */
+    public boolean filters(TableSchema source) {
+        TableSchema s = source;
+        for (Transform t : transforms) {
+            if (t.touches(s.id())) {
+                if (t.filters(s.id())) {
+                    return true;
+                }
+                s = t.mapSchema(s);
+            }
+        }
+        return false;
+    }
+
+    /** A source TRUNCATE: truncates the table the source table becomes (after renames). */
+    public List<RowChange> truncate(TableSchema source) {
+        return List.of(RowChange.truncate(mapSchema(source).id()));
+    }
+
+    /**
+     * Maps one source change to the target changes it implies. Rows are source rows ({@link Row}s of the source
+     * table's schema); the result is in apply order (deletes first).
+     *
+     * <ul>
+     *   <li>{@code INSERT} ({@code after}): the transformed rows as inserts (upserts by key).</li>
+     *   <li>{@code DELETE} ({@code before}, at least its key): key-only deletes of the transformed rows, the key
+     *       mapped through renames and type changes. Filters keep key-only rows, so a delete is always passed on
+     *       (a row the target never had is deleted harmlessly).</li>
+     *   <li>{@code TRUNCATE} (either row, any columns, only its table matters): see {@link #truncate}.</li>
+     *   <li>{@code UPDATE} ({@code after}, {@code before} or null): when {@code before} carries every read
+     *       column ({@code REPLICA IDENTITY FULL}), both are transformed and matched on target table and key:
+     *       in both → update; only before (the row left a filter) → delete; only after (the row entered a
+     *       filter) → insert, which needs a complete {@code after}; a key that changed → delete of the old key
+     *       plus insert of the new row (complete {@code after} needed). When {@code before} is unknown
+     *       (null or just the key, as with the default replica identity) and no filter applies to the table →
+     *       updates (plus delete + insert if {@code before}'s key differs). When a filter applies, the outcome
+     *       cannot be told from the target alone, so {@code after} must be complete: passing rows become
+     *       inserts (upserts), and a row filtered out becomes a delete of its key.</li>
+     * </ul>
+     *
+     * @throws IncompleteRowException when {@code after} lacks columns this change needs (unchanged TOAST):
+     *         complete it from the source ({@link Row#withAll}) and call again
+     * @throws TransformException when a transform fails (names transform, table, key and the problem)
+     */
+    public List<RowChange> applyChange(Op op, Row before, Row after) {
+        return switch (op) {
+            case TRUNCATE -> truncate((before != null ? before : after).schema());
+            case INSERT -> {
+                requireReads(after, "the transforms read");
+                yield apply(after).stream().map(RowChange::insert).toList();
+            }
+            case DELETE -> apply(before.identityOnly()).stream().map(RowChange::delete).toList();
+            case UPDATE -> applyUpdate(before, after);
+        };
+    }
+
+    private List<RowChange> applyUpdate(Row before, Row after) {
+        requireReads(after, "the transforms read");
+        List<Row> afterRows = apply(after);
+        Map<RowKey, Row> out = byKey(afterRows);
+        if (before != null && missingReads(before).isEmpty()) {
+            return matched(byKey(apply(before)), out, after);
+        }
+        boolean filtered = filters(after.schema());
+        if (filtered) {
+            requireComplete(after, "a filter applies and the row may have just entered it");
+        }
+        // Keys the change may leave behind on the target: the key of after (filtered out now) and of before.
+        Map<RowKey, Row> stale = byKey(apply(after.identityOnly()));
+        if (before != null) {
+            stale.putAll(byKey(apply(before.identityOnly())));
+        }
+        List<RowChange> changes = new ArrayList<>();
+        stale.forEach((key, row) -> {
+            if (!out.containsKey(key)) {
+                changes.add(RowChange.delete(row));
+            }
+        });
+        boolean keyChanged = before != null && !before.identityOnly().asMap().equals(after.identityOnly().asMap());
+        if (keyChanged && !filtered) {
+            requireComplete(after, "its key changed, so it is written as a new row");
+        }
+        for (Row r : afterRows) {
+            changes.add(filtered || keyChanged ? RowChange.insert(r) : RowChange.update(r));
+        }
+        return changes;
+    }
+
+    private static List<RowChange> matched(Map<RowKey, Row> before, Map<RowKey, Row> after, Row sourceAfter) {
+        List<RowChange> changes = new ArrayList<>();
+        before.forEach((key, row) -> {
+            if (!after.containsKey(key)) {
+                changes.add(RowChange.delete(row));
+            }
+        });
+        after.forEach((key, row) -> {
+            if (before.containsKey(key)) {
+                changes.add(RowChange.update(row));
+            } else {
+                requireComplete(sourceAfter, "the row is new on the target (it entered a filter or its key changed)");
+                changes.add(RowChange.insert(row));
+            }
+        });
+        return changes;
+    }
+
+    private void requireReads(Row row, String why) {
+        Set<String> missing = missingReads(row);
+        if (!missing.isEmpty()) {
+            throw new IncompleteRowException(row.table(), missing, why);
+        }
+    }
+
+    private static void requireComplete(Row row, String why) {
+        if (!row.complete()) {
+            throw new IncompleteRowException(row.table(), new LinkedHashSet<>(row.absentColumns()), why);
+        }
+    }
+
+    /** A target row's identity: table plus identity values. */
+    private record RowKey(TableId table, Map<String, String> key) {}
+
+    private static Map<RowKey, Row> byKey(List<Row> rows) {
+        Map<RowKey, Row> m = new LinkedHashMap<>();
+        for (Row r : rows) {
+            m.put(new RowKey(r.table(), r.identityOnly().asMap()), r);
+        }
+        return m;
+    }
+
+    private Set<String> traceReads(TableSchema source) {
+        Set<String> reads = new LinkedHashSet<>();
+        Map<String, String> lineage = new HashMap<>();
+        for (Column c : source.columns()) {
+            lineage.put(c.name(), c.name());
+        }
+        TableSchema s = source;
+        for (Transform t : transforms) {
+            if (!t.touches(s.id())) {
+                continue;
+            }
+            for (String c : t.reads(s.id())) {
+                String origin = lineage.get(c);
+                if (origin != null) {
+                    reads.add(origin);
+                }
+            }
+            TableSchema next = t.mapSchema(s);
+            Map<String, String> nextLineage = new HashMap<>();
+            for (Column c : next.columns()) {
+                String in = t.inputColumn(s, c.name());
+                if (in != null && lineage.get(in) != null) {
+                    nextLineage.put(c.name(), lineage.get(in));
+                }
+            }
+            s = next;
+            lineage = nextLineage;
+        }
+        return Collections.unmodifiableSet(reads);
     }
 }

@@ -14,4 +14,12 @@ public interface TransformProvider {
 
     /** Builds a transform from its ferry.yml options (strings, numbers, lists and maps as YAML gives them). */
     Transform create(Map<String, Object> options);
+
+    /**
+     * Builds a transform that may use run-time services, such as the {@link Lookup} of
+     * {@link TransformContext#lookup()}. Override this one instead of {@link #create(Map)} when you need them.
+     */
+    default Transform create(Map<String, Object> options, TransformContext context) {
+        return create(options);
+    }
 }
