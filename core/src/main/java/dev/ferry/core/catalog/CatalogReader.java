@@ -47,13 +47,17 @@ public final class CatalogReader {
      */
     public Catalog read(Collection<TableId> wanted) {
         try {
-            String oldPath = queryOne("SHOW search_path");
+            String oldPath = queryOne("SELECT current_setting('search_path')");
             exec("SET search_path = ''");
             try {
                 Map<Long, TableId> oids = tableOids(wanted);
                 return readTables(oids);
             } finally {
-                exec("SET search_path = " + oldPath.replace("\"\"", "''"));
+                // set_config takes the value as a literal: no re-quoting of schema names with quotes or commas.
+                try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, false)")) {
+                    ps.setString(1, oldPath);
+                    ps.execute();
+                }
             }
         } catch (SQLException e) {
             throw ServerErrors.during("reading the catalog", "source", e);
@@ -83,12 +87,17 @@ public final class CatalogReader {
 
     private Map<Long, TableId> tableOids(Collection<TableId> wanted) throws SQLException {
         Map<Long, TableId> oids = new LinkedHashMap<>();
-        String base = "SELECT r.oid, n.nspname, r.relname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace "
+        // Ordered by partition depth so a parent always comes before its partitions, whatever their names.
+        String base = "SELECT r.oid, n.nspname, r.relname, (WITH RECURSIVE up AS (SELECT h.inhparent FROM pg_inherits h "
+                + "  WHERE h.inhrelid = r.oid AND r.relispartition UNION SELECT h.inhparent FROM pg_inherits h "
+                + "  JOIN up ON h.inhrelid = up.inhparent JOIN pg_class pc ON pc.oid = h.inhrelid AND pc.relispartition) "
+                + "  SELECT count(*) FROM up) AS depth "
+                + "FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace "
                 + "WHERE r.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema', ?) "
                 + "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = r.oid AND d.deptype = 'e') ";
         if (wanted.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement(base + "ORDER BY r.relispartition, n.nspname, r.relname")) {
+            try (PreparedStatement ps = c.prepareStatement(base + "ORDER BY depth, n.nspname, r.relname")) {
                 ps.setString(1, excludedSchema);
                 collect(ps, oids);
             }
@@ -97,7 +106,7 @@ public final class CatalogReader {
             String sql = "WITH RECURSIVE want AS (SELECT r.oid FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace "
                     + "  JOIN unnest(?::text[], ?::text[]) AS w(s, t) ON w.s = n.nspname AND w.t = r.relname "
                     + " UNION SELECT i.inhrelid FROM pg_inherits i JOIN want ON i.inhparent = want.oid) "
-                    + base + "AND r.oid IN (SELECT oid FROM want) ORDER BY r.relispartition, n.nspname, r.relname";
+                    + base + "AND r.oid IN (SELECT oid FROM want) ORDER BY depth, n.nspname, r.relname";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setArray(1, c.createArrayOf("text", wanted.stream().map(TableId::schema).toArray()));
                 ps.setArray(2, c.createArrayOf("text", wanted.stream().map(TableId::name).toArray()));
@@ -117,12 +126,16 @@ public final class CatalogReader {
     }
 
     private Catalog readTables(Map<Long, TableId> oids) throws SQLException {
+        int major = c.getMetaData().getDatabaseMajorVersion();
+        // Generated columns exist from PostgreSQL 12, constraint parents (partition clones) from 11.
+        String generatedColumn = major >= 12 ? "a.attgenerated::text" : "''";
+        String constraintParent = major >= 11 ? "con.conparentid::int8" : "0::int8";
         Array oidArray = c.createArrayOf("int8", oids.keySet().toArray());
         Map<Long, List<Column>> columns = new HashMap<>();
         Set<Long> typeOids = new LinkedHashSet<>();
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT a.attrelid::int8, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-                        + " pg_get_expr(d.adbin, d.adrelid), a.attgenerated::text, a.attidentity::text, "
+                        + " pg_get_expr(d.adbin, d.adrelid), " + generatedColumn + ", a.attidentity::text, "
                         + " CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation "
                         + "      THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END, "
                         + " (CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END)::int8 < " + FIRST_USER_OID
@@ -157,7 +170,7 @@ public final class CatalogReader {
                 "SELECT con.conrelid::int8, con.conname, con.contype::text, pg_get_constraintdef(con.oid), "
                         + " ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) "
                         + "       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), "
-                        + " fn.nspname, fr.relname, con.conparentid::int8 "
+                        + " fn.nspname, fr.relname, " + constraintParent + ", con.conislocal "
                         + "FROM pg_constraint con LEFT JOIN pg_class fr ON fr.oid = con.confrelid "
                         + "LEFT JOIN pg_namespace fn ON fn.oid = fr.relnamespace "
                         + "WHERE con.conrelid = ANY(?::int8[]::oid[]) AND con.contype IN ('p','u','c','f','x') "
@@ -172,8 +185,8 @@ public final class CatalogReader {
                         primaryKeyNames.put(rel, rs.getString(2));
                         continue;
                     }
-                    if (rs.getLong(8) != 0) {
-                        continue; // inherited from the partitioned parent, which creates it
+                    if (rs.getLong(8) != 0 || !rs.getBoolean(9)) {
+                        continue; // inherited from the (partitioned) parent, which creates it
                     }
                     ConstraintInfo.Kind kind = switch (type) {
                         case "u" -> ConstraintInfo.Kind.UNIQUE;
