@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CheckCommand.class,
             SwitchCommand.class,
+            DiffCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -1,0 +1,68 @@
+package dev.ferry.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.embedded.ServerPair;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DiffIT {
+    static ServerPair pair;
+    static final String SCHEMA = """
+            CREATE TYPE status AS ENUM ('new', 'done');
+            CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, created timestamptz DEFAULT now());
+            CREATE UNIQUE INDEX users_email ON users (lower(email));
+            CREATE TABLE "Order Lines" (id int PRIMARY KEY, user_id bigint REFERENCES users(id), s status, qty int);
+            CREATE INDEX ON "Order Lines" (user_id);
+            """;
+
+    @BeforeAll
+    static void start() {
+        pair = ServerPair.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        pair.close();
+    }
+
+    private static void database(String db) {
+        pair.source().execute("CREATE DATABASE " + db);
+        pair.target().execute("CREATE DATABASE " + db);
+        pair.source().execute(db, SCHEMA);
+        pair.target().execute(db, SCHEMA);
+    }
+
+    @Test
+    void identicalSchemasMatch() {
+        database("same");
+        FerryRun r = FerryRun.run("diff", "--source", pair.source().uri("same"), "--target", pair.target().uri("same"));
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.out().contains("matches"), r.all());
+    }
+
+    @Test
+    void everyKindOfDriftIsNamed() {
+        database("drift");
+        pair.target().execute("drift", """
+                ALTER TABLE "Order Lines" ALTER COLUMN qty TYPE bigint;
+                ALTER TABLE "Order Lines" DROP COLUMN s;
+                ALTER TABLE users ALTER COLUMN email DROP NOT NULL;
+                DROP INDEX users_email;
+                CREATE TABLE extra (id int);
+                ALTER TABLE "Order Lines" DROP CONSTRAINT "Order Lines_user_id_fkey";
+                """);
+        FerryRun r = FerryRun.run("diff", "--source", pair.source().uri("drift"), "--target", pair.target().uri("drift"));
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.out().contains("column public.Order Lines.qty is bigint on the target, expected integer"), r.all());
+        assertTrue(r.out().contains("column public.Order Lines.s (public.status) is missing on the target"), r.all());
+        assertTrue(r.out().contains("column public.users.email is nullable on the target, expected NOT NULL"), r.all());
+        assertTrue(r.out().contains("index on public.users UNIQUE btree (lower(email)) is missing"), r.all());
+        assertTrue(r.out().contains("table public.extra exists only on the target"), r.all());
+        assertTrue(r.out().contains("foreign key on public.Order Lines FOREIGN KEY (user_id) REFERENCES public.users(id) is missing"), r.all());
+        FerryRun j = FerryRun.run("diff", "--json", "--source", pair.source().uri("drift"), "--target", pair.target().uri("drift"));
+        assertTrue(j.out().contains("\"kind\" : \"column_type\""), j.all());
+    }
+}
