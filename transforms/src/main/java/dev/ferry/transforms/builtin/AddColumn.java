@@ -18,12 +18,12 @@ import java.util.List;
  *   - type: add-column
  *     table: public.orders
  *     column: origin
- *     type: text
+ *     column_type: text
  *     value: legacy          # every row gets 'legacy'
  *   - type: add-column
  *     table: public.orders
  *     column: migrated_at
- *     type: timestamptz
+ *     column_type: timestamptz
  *     default: now()         # the target fills it
  *     not_null: true
  * </pre>

@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * A column computed from other columns of the same row, with an {@link Expression} or a {@link Template}.
- * A new column is added at the end with {@code type:} (default {@code text}); an existing column is
- * overwritten (and given {@code type:} if one is set). When a column it reads is absent (key-only deletes),
+ * A new column is added at the end with {@code column_type:} (default {@code text}); an existing column is
+ * overwritten (and given {@code column_type:} if one is set). When a column it reads is absent (key-only deletes),
  * the computed column is left absent too.
  *
  * <pre>
@@ -23,7 +23,7 @@ import java.util.Set;
  *   - type: compute
  *     table: public.orders
  *     column: total
- *     type: numeric(12,2)
+ *     column_type: numeric(12,2)
  *     expression: round(quantity * unit_price * (1 + vat_rate / 100), 2)
  *   - type: compute
  *     table: public.users

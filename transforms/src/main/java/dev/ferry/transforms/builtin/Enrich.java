@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
  * comes from {@code transactions.user_id}, the transaction found by {@code transactions.id =
  * transaction_details.transaction_id}.
  *
- * <p>A new column is added at the end with {@code type:} (default {@code text}); an existing one is
+ * <p>A new column is added at the end with {@code column_type:} (default {@code text}); an existing one is
  * overwritten. When a match column is NULL the result is NULL without a lookup; when it is absent (key-only
  * deletes) the column is left absent. When no row matches, the result is NULL, or with {@code on_missing: fail}
  * the run stops naming the key looked for.
@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
  *   - type: enrich
  *     table: public.transaction_details
  *     column: user_id              # the column to fill
- *     type: bigint                 # its type when it is new (default text)
+ *     column_type: bigint          # its type when it is new (default text)
  *     from: public.transactions    # the source table to look in
  *     match: {id: transaction_id}  # from-table column: this table's column (several = composite key)
  *     take: user_id                # the from-table column to copy

@@ -148,9 +148,9 @@ public final class TransformConfig {
                     : o.stringList("columns", "[a, b]"));
         });
         m.put("add-column", (o, c) -> {
-            o.known("table", "column", "type", "value", "default", "not_null");
+            o.known("table", "column", "column_type", "value", "default", "not_null");
             TableId table = o.table("table");
-            String type = BuiltinTypes.canonical(o.string("type", "text"));
+            String type = BuiltinTypes.canonical(o.string("column_type", "text"));
             Column col = Column.of(o.string("column", "origin"), type).withType(type, BuiltinTypes.isBuiltin(type))
                     .withNotNull(o.bool("not_null", false));
             if (o.has("value") == o.has("default")) {
@@ -175,10 +175,10 @@ public final class TransformConfig {
                     : new Recode(table, column, map, keep ? Recode.Unmapped.KEEP : Recode.Unmapped.FAIL, null);
         });
         m.put("compute", (o, c) -> {
-            o.known("table", "column", "type", "expression", "template");
+            o.known("table", "column", "column_type", "expression", "template");
             TableId table = o.table("table");
             String column = o.string("column", "full_name");
-            String type = o.optString("type", null);
+            String type = o.optString("column_type", null);
             if (o.has("expression") == o.has("template")) {
                 throw o.error("give either expression: (e.g. lower(email)) or template: (e.g. '{first} {last}')");
             }
@@ -196,13 +196,13 @@ public final class TransformConfig {
         m.put("hash", (o, c) -> new Hash(o.known("table", "column", "salt").table("table"),
                 o.string("column", "email"), o.optString("salt", "")));
         m.put("enrich", (o, c) -> {
-            o.known("table", "column", "type", "from", "match", "take", "on_missing", "cache");
+            o.known("table", "column", "column_type", "from", "match", "take", "on_missing", "cache");
             TableId table = o.table("table");
             String onMissing = o.optString("on_missing", "null");
             if (!onMissing.equals("null") && !onMissing.equals("fail")) {
                 throw o.error("on_missing must be null or fail, not \"" + onMissing + "\"");
             }
-            return new Enrich(table, o.string("column", "user_id"), o.optString("type", null), o.table("from"),
+            return new Enrich(table, o.string("column", "user_id"), o.optString("column_type", null), o.table("from"),
                     o.stringMap("match", "{id: transaction_id}"), o.string("take", "user_id"),
                     onMissing.equals("fail"), o.integer("cache", 0), c.lookup());
         });
