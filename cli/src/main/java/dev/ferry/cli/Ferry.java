@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             CheckCommand.class,
             SwitchCommand.class,
             DiffCommand.class,
+            DryRunCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },
