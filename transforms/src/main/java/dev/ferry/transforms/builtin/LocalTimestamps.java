@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
  * and writes it as {@code timestamptz} text with an explicit UTC offset, so the target reads the same instant
  * whatever its session TimeZone. Follows PostgreSQL's rules: a time in a spring-forward gap is read with the
  * offset before the gap (02:30 becomes 03:30 summer time), an ambiguous time in a fall-back overlap takes the
- * earlier (summer) offset, {@code infinity}/{@code -infinity} stay as they are, years BC are kept
- * (proleptic Gregorian, 1 BC = ISO year 0), and zones before standard time use their local mean time offset.
+ * offset after the transition (standard time; both checked against PostgreSQL 15), {@code infinity}/{@code -infinity} stay as they are, years BC are kept
+ * (proleptic Gregorian, 1 BC = ISO year 0), and zones before standard time use their local mean time offset. Offsets come from Java's time-zone
+ * database, which can differ from the server's for historic dates when their tzdata versions differ.
  */
 final class LocalTimestamps {
     private LocalTimestamps() {}
@@ -39,7 +40,9 @@ final class LocalTimestamps {
         } catch (java.time.DateTimeException e) {
             throw new IllegalArgumentException("is not a valid timestamp: " + e.getMessage());
         }
-        ZonedDateTime z = ZonedDateTime.ofLocal(ldt, zone, null);
+        // ofLocal moves a time in a gap forward by the gap's length, as PostgreSQL does; in an overlap
+        // PostgreSQL takes the offset after the transition (standard time), hence the later offset.
+        ZonedDateTime z = ZonedDateTime.ofLocal(ldt, zone, null).withLaterOffsetAtOverlap();
         return format(z);
     }
 

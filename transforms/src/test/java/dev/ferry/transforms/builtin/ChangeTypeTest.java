@@ -98,8 +98,8 @@ class ChangeTypeTest {
         assertEquals("2024-07-15 12:00:00.000001+02", convert(t, "at", "2024-07-15 12:00:00.000001"));
         // Spring-forward gap: 02:30 does not exist in Paris; PostgreSQL reads it with the offset before (+01).
         assertEquals("2024-03-31 03:30:00+02", convert(t, "at", "2024-03-31 02:30:00"));
-        // Fall-back overlap: 02:30 happens twice; PostgreSQL takes the earlier (summer) offset.
-        assertEquals("2024-10-27 02:30:00+02", convert(t, "at", "2024-10-27 02:30:00"));
+        // Fall-back overlap: 02:30 happens twice; PostgreSQL takes the offset after the transition (winter).
+        assertEquals("2024-10-27 02:30:00+01", convert(t, "at", "2024-10-27 02:30:00"));
         assertEquals("infinity", convert(t, "at", "infinity"));
         assertEquals("-infinity", convert(t, "at", "-infinity"));
         // Before standard time: local mean time, with seconds in the offset; BC years are kept.
@@ -111,6 +111,12 @@ class ChangeTypeTest {
         assertEquals("2024-01-15 12:00:00+05:30", convert(india, "at", "2024-01-15 12:00:00"));
         ChangeType ny = ChangeType.toTimestamptz(T, "at", ZoneId.of("America/New_York"));
         assertEquals("2024-01-15 12:00:00-05", convert(ny, "at", "2024-01-15 12:00:00"));
+        // Each value below is what PostgreSQL 15 gives for '...'::timestamp::timestamptz in that TimeZone.
+        assertEquals("2024-11-03 01:30:00-05", convert(ny, "at", "2024-11-03 01:30:00"));
+        assertEquals("2024-03-10 03:30:00-04", convert(ny, "at", "2024-03-10 02:30:00"));
+        ChangeType sydney = ChangeType.toTimestamptz(T, "at", ZoneId.of("Australia/Sydney"));
+        assertEquals("2024-04-07 02:30:00+10", convert(sydney, "at", "2024-04-07 02:30:00"));
+        assertEquals("2024-10-06 03:30:00+11", convert(sydney, "at", "2024-10-06 02:30:00"));
         String m = failure(t, "at", "15/01/2024");
         assertTrue(m.contains("'15/01/2024'") && m.contains("ISO form"), m);
         assertTrue(failure(t, "at", "2024-02-30 00:00:00").contains("not a valid timestamp"));
