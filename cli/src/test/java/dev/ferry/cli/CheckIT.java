@@ -36,7 +36,7 @@ class CheckIT {
         source = Servers.source();
         target = Servers.target();
         badSource = Servers.source(Map.of("wal_level", "replica", "max_replication_slots", "1",
-                "max_wal_senders", "1", "max_slot_wal_keep_size", "64MB"));
+                "max_wal_senders", "1", "max_slot_wal_keep_size", "64MB", "max_prepared_transactions", "2"));
         // The one slot is taken, and it retains WAL: more than half the 64MB the source may keep for slots.
         badSource.execute("SELECT pg_create_physical_replication_slot('old_standby', true)");
         badSource.execute("CREATE TABLE filler (id serial PRIMARY KEY, x text)");
@@ -216,6 +216,41 @@ class CheckIT {
     }
 
     @Test
+    void aForgottenPreparedTransactionIsNamedWithTheWayToEndIt() throws Exception {
+        badSource.execute("BEGIN; INSERT INTO t VALUES (42); PREPARE TRANSACTION 'forgotten, \"2pc\"'");
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!"t".equals(badSource.queryValue("postgres", "SELECT bool_and(prepared < now() - interval '6 s') "
+                    + "FROM pg_prepared_xacts"))) {
+                assertTrue(System.nanoTime() < deadline, "the prepared transaction never aged");
+                Thread.sleep(200);
+            }
+            assertFinds(checkBadSource(), 1, "prepared transaction 'forgotten, \"2pc\"' (user \"postgres\", database "
+                    + "\"postgres\") on the source has been waiting for", "ROLLBACK PREPARED 'forgotten, \"2pc\"'");
+        } finally {
+            badSource.execute("ROLLBACK PREPARED 'forgotten, \"2pc\"'");
+        }
+    }
+
+    @Test
+    void theSameDatabaseOnBothSidesIsRefused() {
+        String[] u = scenario("t_same", "CREATE TABLE a (id int PRIMARY KEY)", "");
+        assertFinds(check(u[0], u[0]), 1, "--source and --target lead to the same database \"t_same\" on the same "
+                + "server; point --target at the new server");
+        assertFinds(check(u[0], u[1]), 0, "ready: ");
+    }
+
+    @Test
+    void tablesGivenByNameWithCommasAndQuotesAreFoundAndMissingOnesNamed() {
+        String[] u = scenario("t_named", "CREATE SCHEMA \"Sales\"; CREATE TABLE \"Sales\".\"Order Lines, v2\" (a int); "
+                + "CREATE TABLE other (b int)", "");
+        FerryRun run = check(u[0], u[1], "--tables", "\"Sales\".\"Order Lines, v2\",public.nope");
+        assertFinds(run, 1, "table Sales.Order Lines, v2 on the source has neither a primary key",
+                "table public.nope given in --tables does not exist on the source");
+        assertFalse(run.out().contains("public.other"), "only the tables asked for are checked: " + run.all());
+    }
+
+    @Test
     void moneyWithDifferentLcMonetaryIsReported() {
         assumeTrue(otherMoneyLocale, "no locale other than C here to format money differently");
         String[] u = scenario("t_money", "CREATE TABLE prices (id int PRIMARY KEY, amount money)", "");
@@ -277,6 +312,19 @@ class CheckIT {
         FerryRun right = check(source.uri("app_owner", "Right-Pa55word", "t_pw"), u[1]);
         assertFinds(right, 0, "ready: ");
         assertFalse(right.all().contains("Right-Pa55word"), right.all());
+        FerryRun json = FerryRun.run("check", "--json", "--source", source.uri("app_owner", wrong, "t_pw"),
+                "--target", u[1]);
+        assertEquals(3, json.exit(), json.all());
+        assertTrue(json.out().contains("app_owner:***@"), json.all());
+        assertFalse(json.all().contains(wrong), json.all());
+    }
+
+    @Test
+    void whenTheSourceRefusesTheTargetIsStillChecked() {
+        String[] u = scenario("t_refused", "", "ALTER DATABASE t_refused SET default_transaction_read_only = on");
+        source.requirePassword("app_owner", "Right-Pa55word", true);
+        FerryRun run = check(source.uri("app_owner", "Wr0ng", "t_refused"), u[1]);
+        assertFinds(run, 3, "password authentication failed", "the target database \"t_refused\" is read-only");
     }
 
     @Test

@@ -12,6 +12,22 @@ import java.util.Map;
 final class CrossChecks {
     private CrossChecks() {}
 
+    /**
+     * Source and target must be two databases: copying a database onto itself would empty (--truncate-target) or
+     * duplicate it. Two connections reach the same database when the postmaster start time, port and name agree.
+     */
+    static void distinct(Connection source, Connection target, List<Problem> out) throws SQLException {
+        String sql = "SELECT pg_postmaster_start_time()::text || ' ' || coalesce(inet_server_port(), 0) || ' ' "
+                + "|| current_database(), current_database()";
+        Sql.RowReader<String[]> reader = rs -> new String[] {rs.getString(1), rs.getString(2)};
+        String[] s = Sql.row(source, sql, reader);
+        String[] t = Sql.row(target, sql, reader);
+        if (s[0].equals(t[0])) {
+            out.add(Problem.problem("same_database", "--source and --target lead to the same database \"" + s[1]
+                    + "\" on the same server; point --target at the new server (or another database)"));
+        }
+    }
+
     /** A column built on an extension's type needs that extension in the target database. */
     static void extensions(List<ColumnType> types, Connection target, List<Problem> out) throws SQLException {
         Map<String, List<String>> byExtension = new LinkedHashMap<>();

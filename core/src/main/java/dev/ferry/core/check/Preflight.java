@@ -75,6 +75,7 @@ public final class Preflight {
                     checks.rights(catalog == null ? List.of() : List.copyOf(catalog.tables().values()), stateSchema);
                     checks.emptyTables(copied);
                     if (src != null) {
+                        CrossChecks.distinct(src, tgt, out);
                         CrossChecks.extensions(types, tgt, out);
                         CrossChecks.money(types, src, tgt, out);
                     }

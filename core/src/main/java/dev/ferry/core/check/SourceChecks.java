@@ -145,12 +145,28 @@ final class SourceChecks {
                         + s.pid() + "))"));
             }
         }
+        preparedTransactions();
         boolean seesAll = superuser || Sql.row(c, "SELECT pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')",
                 rs -> rs.getBoolean(1));
         if (!seesAll) {
             out.add(Problem.info("sessions_hidden", "user \"" + user + "\" cannot see other users' sessions on the "
                     + "source, so their long transactions were not checked; GRANT pg_read_all_stats TO "
                     + Identifiers.quote(user) + " to include them"));
+        }
+    }
+
+    /** A prepared (two-phase) transaction holds its xid until someone commits or rolls it back, even forever. */
+    private void preparedTransactions() throws SQLException {
+        record Prepared(String gid, String owner, String db, long ageSeconds) {}
+        for (Prepared p : Sql.rows(c, "SELECT gid, owner, database, extract(epoch FROM now() - prepared)::int8 "
+                        + "FROM pg_prepared_xacts WHERE prepared < now() - make_interval(secs => ?) ORDER BY prepared",
+                rs -> new Prepared(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)),
+                (double) longTransaction.toSeconds())) {
+            String gid = Identifiers.literal(p.gid());
+            out.add(Problem.problem("prepared_transaction", "prepared transaction " + gid + " (user \"" + p.owner()
+                    + "\", database \"" + p.db() + "\") on the source has been waiting for " + p.ageSeconds()
+                    + " s, and creating Ferry's slot waits until it ends; run COMMIT PREPARED " + gid
+                    + " or ROLLBACK PREPARED " + gid + " in that database"));
         }
     }
 
