@@ -104,9 +104,9 @@ final class DryRunCommand implements Callable<Integer> {
 
     /** Every column as PostgreSQL's text form, the form transforms see; key order for a stable sample. */
     static String select(TableInfo info, int limit) {
-        String cols = info.schema().columns().stream().map(c -> c.quotedName() + "::text").collect(Collectors.joining(", "));
+        String cols = info.schema().columns().stream().map(c -> "t." + c.quotedName() + "::text").collect(Collectors.joining(", "));
         String order = info.schema().key().isEmpty() ? "" : " ORDER BY " + info.schema().key().stream()
-                .map(dev.ferry.transforms.Identifiers::quote).collect(Collectors.joining(", "));
-        return "SELECT " + cols + " FROM " + info.id().quoted() + order + " LIMIT " + Math.max(0, limit);
+                .map(k -> "t." + dev.ferry.transforms.Identifiers.quote(k)).collect(Collectors.joining(", "));
+        return "SELECT " + cols + " FROM " + info.id().quoted() + " t" + order + " LIMIT " + Math.max(0, limit);
     }
 }

@@ -1,7 +1,10 @@
 package dev.ferry.cli;
 
+import dev.ferry.core.FerryException;
 import dev.ferry.transforms.Lookup;
 import dev.ferry.transforms.TransformChain;
+import dev.ferry.transforms.TransformContext;
+import dev.ferry.transforms.config.TransformConfig;
 
 /** Builds the transform chain configured under {@code transforms:} in ferry.yml. */
 final class Transforms {
@@ -14,6 +17,11 @@ final class Transforms {
         if (settings.file().transforms() == null || settings.file().transforms().isEmpty()) {
             return TransformChain.identity();
         }
-        throw dev.ferry.core.FerryException.usage("transforms in ferry.yml are not supported by this build yet");
+        try {
+            return TransformConfig.build(settings.file().transforms(),
+                    lookup == null ? TransformContext.NONE : TransformContext.of(lookup));
+        } catch (IllegalArgumentException e) {
+            throw FerryException.usage(e.getMessage());
+        }
     }
 }

@@ -44,6 +44,36 @@ class DryRunIT {
     }
 
     @Test
+    void configuredTransformsShowTheirEffectFilteredRowsAndRejections(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path config = dir.resolve("ferry.yml");
+        java.nio.file.Files.writeString(config, """
+                transforms:
+                  - type: rename-table
+                    table: public.people
+                    to: persons
+                  - type: filter
+                    table: public.persons
+                    where: id != 2
+                  - type: mask
+                    table: public.persons
+                    column: name
+                    keep_last: 1
+                  - type: change-type
+                    table: public.persons
+                    column: tags
+                    to: jsonb
+                """);
+        FerryRun r = FerryRun.run("dry-run", "--config", config.toString(), "--source", source.uri("app"),
+                "--table", "people", "--limit", "3");
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.out().contains("Dry run of public.people -> public.persons"), r.all());
+        assertTrue(r.out().contains("after   (filtered out"), r.all());
+        assertTrue(r.out().contains("REJECTED by change-type"), r.all());
+        assertTrue(r.out().contains("3 row(s) read, 1 filtered out, 2 rejected."), r.all());
+    }
+
+    @Test
     void anUnknownTableIsNamed() {
         FerryRun r = FerryRun.run("dry-run", "--source", source.uri("app"), "--table", "nope");
         assertEquals(2, r.exit(), r.all());
