@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             DiffCommand.class,
             DryRunCommand.class,
             DemoCommand.class,
+            VerifyCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {"", "Exit status: 0 success, 1 problems or differences found, 2 bad usage or configuration,",

@@ -1,0 +1,68 @@
+package dev.ferry.verify.internal;
+
+import dev.ferry.verify.RowDifference;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The differing rows of one pass over a table. Counts all of them but keeps at most {@link #KEEP} (with the
+ * bucket each is in), which bounds memory whatever the table size; beyond that the pass is {@link #overflowed}
+ * and re-checks are skipped (so many differences are not transient).
+ */
+final class Differences {
+    static final int KEEP = 100_000;
+
+    /** One differing row: its bucket, its identity (key text or row text) and the difference. */
+    record Entry(int bucket, String identity, RowDifference difference) {}
+
+    private final Map<String, Entry> kept = new LinkedHashMap<>();
+    private long total;
+
+    void add(int bucket, String identity, RowDifference d) {
+        total++;
+        if (kept.size() < KEEP) {
+            kept.put(identity, new Entry(bucket, identity, d));
+        }
+    }
+
+    long total() {
+        return total;
+    }
+
+    boolean overflowed() {
+        return total > kept.size();
+    }
+
+    /** The buckets the kept differences are in, ascending. */
+    int[] buckets() {
+        return kept.values().stream().mapToInt(Entry::bucket).distinct().sorted().toArray();
+    }
+
+    /**
+     * What both passes found: a row that differed in an earlier read and still differs in a fresh one is not
+     * a change in flight. Keeps the fresh pass's description (a missing row may have become a different one).
+     */
+    Differences confirmedBy(Differences fresh) {
+        Differences out = new Differences();
+        for (Entry e : fresh.kept.values()) {
+            if (kept.containsKey(e.identity())) {
+                out.add(e.bucket(), e.identity(), e.difference());
+            }
+        }
+        return out;
+    }
+
+    /** The first {@code limit} differences in key byte order. */
+    List<RowDifference> first(int limit) {
+        return kept.values().stream()
+                .sorted((x, y) -> Arrays.compareUnsigned(bytes(x.identity()), bytes(y.identity())))
+                .limit(limit).map(Entry::difference).toList();
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

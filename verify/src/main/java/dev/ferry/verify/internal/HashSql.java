@@ -1,0 +1,130 @@
+package dev.ferry.verify.internal;
+
+import dev.ferry.transforms.Identifiers;
+import dev.ferry.transforms.TableId;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The queries of the in-SQL comparison of one table, the same text for both servers apart from the table name.
+ *
+ * <p>Rows are spread over {@code buckets} (a power of two) by a hash of their key, not by key ranges: a bucket
+ * holds the same rows on both servers whatever their collations and physical order, and one sequential scan
+ * (split into ctid ranges for parallel workers) computes every bucket's count and hash sum at once. A
+ * mismatching bucket is then narrowed to its rows by a listing ordered by (bucket, key bytes). A keyless
+ * table is bucketed by its row hash, so equal rows meet in one bucket and are counted as a multiset.
+ */
+final class HashSql {
+    private final RowHash hash;
+    private final List<String> columns;
+    private final List<String> key;
+    private final long mask;
+
+    /**
+     * @param columns the columns compared, by name, in one fixed order for both servers
+     * @param key     the primary-key columns, empty for a keyless table
+     * @param buckets a power of two
+     */
+    HashSql(RowHash hash, List<String> columns, List<String> key, int buckets) {
+        if (Integer.bitCount(buckets) != 1) {
+            throw new IllegalArgumentException("buckets must be a power of two: " + buckets);
+        }
+        this.hash = hash;
+        this.columns = List.copyOf(columns);
+        this.key = List.copyOf(key);
+        this.mask = buckets - 1L;
+    }
+
+    boolean keyed() {
+        return !key.isEmpty();
+    }
+
+    List<String> key() {
+        return key;
+    }
+
+    /** The columns that name a row in a listing: the key, or every column of a keyless table. */
+    List<String> identity() {
+        return keyed() ? key : columns;
+    }
+
+    private static String rowText(List<String> names) {
+        return "ROW(" + names.stream().map(n -> "t." + Identifiers.quote(n)).collect(Collectors.joining(", "))
+                + ")::text";
+    }
+
+    private String rowHash() {
+        return hash.sql(rowText(columns), 0);
+    }
+
+    private String keyBucket() {
+        return "(" + hash.sql(rowText(key), 1) + " & " + mask + ")::int";
+    }
+
+    private static String bucketFilter(String bucketExpr, int[] only) {
+        if (only == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(" WHERE ").append(bucketExpr).append(" = ANY('{");
+        for (int i = 0; i < only.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(only[i]);
+        }
+        return sb.append("}'::int[])").toString();
+    }
+
+    private static String pages(long fromPage, long toPage) {
+        StringBuilder sb = new StringBuilder();
+        if (fromPage > 0) {
+            sb.append(" AND t.ctid >= '(").append(fromPage).append(",0)'::tid");
+        }
+        if (toPage >= 0) {
+            sb.append(" AND t.ctid < '(").append(toPage).append(",0)'::tid");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Per bucket: bucket, row count, sum of row hashes (numeric as text), over the rows on pages
+     * {@code [fromPage, toPage)} ({@code toPage} -1: to the end, so rows added meanwhile are not lost),
+     * limited to the buckets {@code only} unless null.
+     */
+    String aggregate(TableId table, long fromPage, long toPage, int[] only) {
+        String from = " FROM ONLY " + table.quoted() + " t WHERE true" + pages(fromPage, toPage);
+        if (keyed()) {
+            return "SELECT b, count(*), sum(h)::text FROM (SELECT " + keyBucket() + " AS b, " + rowHash() + " AS h"
+                    + from + ") s" + bucketFilter("b", only) + " GROUP BY b";
+        }
+        return "SELECT (h & " + mask + ")::int AS b, count(*), sum(h)::text FROM (SELECT " + rowHash() + " AS h"
+                + from + ") s" + bucketFilter("(h & " + mask + ")::int", only) + " GROUP BY 1";
+    }
+
+    /**
+     * Rows of the given buckets in (bucket, key bytes) order: bucket, key text, row hash, then each key
+     * column's text. For keyless tables: bucket, row text, copies, then each column's text.
+     */
+    String listing(TableId table, int[] only) {
+        if (keyed()) {
+            StringBuilder keys = new StringBuilder();
+            for (int i = 0; i < key.size(); i++) {
+                keys.append(", t.").append(Identifiers.quote(key.get(i))).append("::text AS k").append(i);
+            }
+            StringBuilder outer = new StringBuilder();
+            for (int i = 0; i < key.size(); i++) {
+                outer.append(", k").append(i);
+            }
+            return "SELECT b, kt, h" + outer + " FROM (SELECT " + keyBucket() + " AS b, " + rowText(key) + " AS kt, "
+                    + rowHash() + " AS h" + keys + " FROM ONLY " + table.quoted() + " t) s" + bucketFilter("b", only)
+                    + " ORDER BY b, convert_to(kt, 'UTF8')";
+        }
+        StringBuilder values = new StringBuilder();
+        StringBuilder outer = new StringBuilder();
+        for (int i = 0; i < columns.size(); i++) {
+            values.append(", t.").append(Identifiers.quote(columns.get(i))).append("::text AS k").append(i);
+            outer.append(", k").append(i);
+        }
+        return "SELECT (h & " + mask + ")::int AS b, rt, count(*)" + outer + " FROM (SELECT " + hash.sql("x.rt", 0)
+                + " AS h, x.*  FROM (SELECT " + rowText(columns) + " AS rt" + values + " FROM ONLY " + table.quoted()
+                + " t OFFSET 0) x) s" + bucketFilter("(h & " + mask + ")::int", only) + " GROUP BY 1, 2" + outer
+                + " ORDER BY 1, convert_to(rt, 'UTF8')";
+    }
+}

@@ -1,0 +1,198 @@
+package dev.ferry.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.embedded.ServerPair;
+import dev.ferry.transforms.TableId;
+import dev.ferry.verify.RowDifference.Kind;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Verify against real servers: the source is PostgreSQL 15, the target 17. */
+class VerifierIT {
+    private static ServerPair pair;
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+
+    @BeforeAll
+    static void start() {
+        pair = ServerPair.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
+    /** A fresh database of the same name on both servers, with {@code sql} run on both. */
+    static String both(String sql) {
+        String db = "v" + DATABASES.incrementAndGet();
+        pair.source().execute("CREATE DATABASE " + db);
+        pair.target().execute("CREATE DATABASE " + db);
+        pair.source().execute(db, sql);
+        pair.target().execute(db, sql);
+        return db;
+    }
+
+    static VerifyOptions options(String db) {
+        return VerifyOptions.of(ConnectionSpec.parse(pair.source().uri(db)), ConnectionSpec.parse(pair.target().uri(db)))
+                .withJobs(2);
+    }
+
+    static TableResult table(VerifyResult r, String schema, String name) {
+        return r.tables().stream().filter(t -> t.table().equals(new TableId(schema, name))).findFirst()
+                .orElseThrow(() -> new AssertionError("no result for " + schema + "." + name + " in " + r));
+    }
+
+    static final String MANY_SHAPES = """
+            CREATE TABLE plain (id int PRIMARY KEY, name text, amount numeric(12,3), at timestamptz, f float8,
+                                flags bool[], doc jsonb, total numeric GENERATED ALWAYS AS (amount * 2) STORED);
+            INSERT INTO plain (id, name, amount, at, f, flags, doc)
+              SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE 'name ' || g END, g * 1.5, timestamptz '2020-01-01' + g * interval '1 hour',
+                     CASE g % 4 WHEN 0 THEN 'NaN'::float8 WHEN 1 THEN '-Infinity' ELSE g / 3.0 END,
+                     ARRAY[g % 2 = 0, NULL], jsonb_build_object('g', g, 'nested', jsonb_build_array(1, 'two', NULL))
+              FROM generate_series(1, 3000) g;
+            CREATE TABLE composite (region int, day date, seq bigint, v text, PRIMARY KEY (region, day, seq));
+            INSERT INTO composite SELECT g % 5, date '2024-01-01' + g % 11, g, repeat('x', g % 30) FROM generate_series(1, 2000) g;
+            CREATE TABLE textkeys (k text PRIMARY KEY, v int);
+            INSERT INTO textkeys VALUES ('', 1), (' ', 2), ('a,b', 3), ('(x)', 4), ('quote"d', 5), ('back\\slash', 6),
+              (E'new\\nline', 7), ('Ünïcödé ✓', 8), ('NULL', 9), ('\\N', 10), ('O''Brien', 11), ('a', 12), ('A', 13), ('é', 14), ('e', 15);
+            CREATE SCHEMA "Sales Dept";
+            CREATE TABLE "Sales Dept"."Order ""Lines""\" ("select" int, "Line No" int, "Ünï" text, PRIMARY KEY ("select", "Line No"));
+            INSERT INTO "Sales Dept"."Order ""Lines""\" SELECT g / 10, g % 10, 'v' || g FROM generate_series(1, 500) g;
+            CREATE TABLE keyless (a int, b text);
+            INSERT INTO keyless SELECT g % 50, CASE WHEN g % 3 = 0 THEN NULL ELSE 'b' || (g % 20) END FROM generate_series(1, 1000) g;
+            CREATE TABLE empty_one (id int PRIMARY KEY);
+            """;
+
+    @Test
+    void identicalTablesOfManyShapesAreEqual() {
+        String db = both(MANY_SHAPES);
+        VerifyResult r = Verifier.verify(options(db));
+        assertTrue(r.equal(), () -> "expected equal: " + r);
+        assertEquals(6, r.tables().size(), r::toString);
+        assertEquals(3000, table(r, "public", "plain").sourceRows());
+        assertEquals(3000, table(r, "public", "plain").targetRows());
+        assertEquals("hash-multiset", table(r, "public", "keyless").method());
+        assertEquals(1000, table(r, "public", "keyless").targetRows());
+    }
+
+    @Test
+    void aChangedADeletedAndAnExtraRowAreNamedWithTheirKeys() {
+        String db = both(MANY_SHAPES);
+        pair.target().execute(db, """
+                UPDATE plain SET name = 'changed' WHERE id = 42;
+                DELETE FROM plain WHERE id = 1000;
+                INSERT INTO plain (id, name) VALUES (5000, 'extra');
+                """);
+        VerifyResult r = Verifier.verify(options(db));
+        assertFalse(r.equal());
+        assertEquals(1, r.differingTables(), r::toString);
+        TableResult t = table(r, "public", "plain");
+        assertEquals(3, t.differences(), t::toString);
+        assertTrue(t.listed().contains(new RowDifference(Kind.DIFFERENT, "id=42", 1)), t::toString);
+        assertTrue(t.listed().contains(new RowDifference(Kind.MISSING_ON_TARGET, "id=1000", 1)), t::toString);
+        assertTrue(t.listed().contains(new RowDifference(Kind.EXTRA_ON_TARGET, "id=5000", 1)), t::toString);
+        assertEquals(3000, t.sourceRows());
+        assertEquals(3000, t.targetRows());
+    }
+
+    @Test
+    void aValueChangeInAGeneratedOrNullColumnIsFound() {
+        String db = both(MANY_SHAPES);
+        pair.target().execute(db, """
+                UPDATE plain SET name = NULL WHERE id = 8;
+                ALTER TABLE plain DROP COLUMN total;
+                ALTER TABLE plain ADD COLUMN total numeric GENERATED ALWAYS AS (amount * 3) STORED;
+                """);
+        TableResult t = table(Verifier.verify(options(db)), "public", "plain");
+        assertEquals(3000, t.differences(), "every row's generated value differs: " + t);
+        assertEquals(20, t.listed().size());
+    }
+
+    @Test
+    void differencesInCompositeAndTrickyTextKeysAreNamed() {
+        String db = both(MANY_SHAPES);
+        pair.target().execute(db, """
+                UPDATE composite SET v = 'changed' WHERE region = 3 AND day = '2024-01-04' AND seq = 58;
+                DELETE FROM textkeys WHERE k IN ('', 'O''Brien', E'new\\nline');
+                UPDATE textkeys SET v = 0 WHERE k = 'Ünïcödé ✓';
+                INSERT INTO textkeys VALUES ('quote"d ', 99);
+                DELETE FROM "Sales Dept"."Order ""Lines""\" WHERE "select" = 7 AND "Line No" = 3;
+                """);
+        VerifyResult r = Verifier.verify(options(db));
+        TableResult composite = table(r, "public", "composite");
+        assertEquals(List.of(new RowDifference(Kind.DIFFERENT, "region=3, day=2024-01-04, seq=58", 1)), composite.listed());
+        TableResult text = table(r, "public", "textkeys");
+        assertEquals(5, text.differences(), text::toString);
+        assertTrue(text.listed().contains(new RowDifference(Kind.MISSING_ON_TARGET, "k=''", 1)), text::toString);
+        assertTrue(text.listed().contains(new RowDifference(Kind.MISSING_ON_TARGET, "k='O''Brien'", 1)), text::toString);
+        assertTrue(text.listed().contains(new RowDifference(Kind.MISSING_ON_TARGET, "k='new\nline'", 1)), text::toString);
+        assertTrue(text.listed().contains(new RowDifference(Kind.DIFFERENT, "k='Ünïcödé ✓'", 1)), text::toString);
+        assertTrue(text.listed().contains(new RowDifference(Kind.EXTRA_ON_TARGET, "k='quote\"d '", 1)), text::toString);
+        TableResult odd = table(r, "Sales Dept", "Order \"Lines\"");
+        assertEquals(List.of(new RowDifference(Kind.MISSING_ON_TARGET, "select=7, \"Line No\"=3", 1)), odd.listed());
+        assertEquals(3, r.differingTables());
+    }
+
+    @Test
+    void keylessTablesAreComparedAsMultisets() {
+        String db = both(MANY_SHAPES);
+        pair.target().execute(db, """
+                DELETE FROM keyless WHERE ctid = (SELECT min(ctid) FROM keyless WHERE a = 10 AND b = 'b10');
+                INSERT INTO keyless VALUES (1, NULL), (1, NULL), (77, 'new');
+                """);
+        TableResult t = table(Verifier.verify(options(db)), "public", "keyless");
+        assertEquals(3, t.differences(), t::toString);
+        assertTrue(t.listed().contains(new RowDifference(Kind.MISSING_ON_TARGET, "a=10, b=b10", 1)), t::toString);
+        assertTrue(t.listed().contains(new RowDifference(Kind.EXTRA_ON_TARGET, "a=1, b=NULL", 2)), t::toString);
+        assertTrue(t.listed().contains(new RowDifference(Kind.EXTRA_ON_TARGET, "a=77, b=new", 1)), t::toString);
+    }
+
+    @Test
+    void aSingleDifferingRowInALargeTableIsFoundWithParallelRanges() {
+        String db = both("""
+                CREATE TABLE big (id bigint PRIMARY KEY, u uuid, v double precision, note text);
+                INSERT INTO big SELECT g, md5(g::text)::uuid, g / 7.0, 'row ' || g FROM generate_series(1, 200000) g;
+                ANALYZE big;
+                """);
+        pair.target().execute(db, "UPDATE big SET v = v + 1e-9 WHERE id = 123457");
+        System.setProperty("ferry.verify.chunkPages", "64");
+        try {
+            VerifyResult r = Verifier.verify(options(db).withJobs(3));
+            TableResult t = table(r, "public", "big");
+            assertEquals(List.of(new RowDifference(Kind.DIFFERENT, "id=123457", 1)), t.listed(), t::toString);
+            assertEquals(200000, t.sourceRows());
+            assertEquals(200000, t.targetRows());
+        } finally {
+            System.clearProperty("ferry.verify.chunkPages");
+        }
+    }
+
+    @Test
+    void aMissingTableOrColumnOnTheTargetIsAProblem() {
+        String db = both("CREATE TABLE a (id int PRIMARY KEY, x int); CREATE TABLE b (id int PRIMARY KEY);"
+                + "INSERT INTO a VALUES (1, 1); INSERT INTO b VALUES (1);");
+        pair.target().execute(db, "DROP TABLE b; ALTER TABLE a DROP COLUMN x");
+        VerifyResult r = Verifier.verify(options(db));
+        assertEquals(List.of("column x is missing on the target"), table(r, "public", "a").problems());
+        assertEquals(List.of("table public.b does not exist on the target"), table(r, "public", "b").problems());
+        assertFalse(r.equal());
+    }
+
+    @Test
+    void onlyTheChosenTablesAreCompared() {
+        String db = both(MANY_SHAPES);
+        pair.target().execute(db, "DELETE FROM plain WHERE id = 1");
+        VerifyResult r = Verifier.verify(options(db).withTables(List.of(TableId.parse("composite"))));
+        assertEquals(1, r.tables().size());
+        assertTrue(r.equal());
+    }
+}
