@@ -50,6 +50,16 @@ public interface Transform {
     }
 
     /**
+     * True when {@link #apply} returns every row of {@code input} with the same values in the same column order,
+     * only under {@link #mapSchema mapSchema(input)} (renames, integer widening). The snapshot may then pipe a
+     * table's text-format COPY data unparsed into the mapped table (see
+     * {@link TransformChain#copiesTextUnchanged}). Binary COPY data is not covered: an int and a bigint differ.
+     */
+    default boolean preservesText(TableSchema input) {
+        return false;
+    }
+
+    /**
      * SQL the target needs before the mapped tables are created, e.g. {@code CREATE TYPE ... AS ENUM} for a
      * column changed to a new enum. Each statement is idempotent (safe to run again on resume).
      */

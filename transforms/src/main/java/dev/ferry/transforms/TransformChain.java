@@ -56,6 +56,24 @@ public final class TransformChain {
         return s;
     }
 
+    /**
+     * True when the transforms touching this table only rename it, rename columns or widen integer columns
+     * (each {@link Transform#preservesText}), so text-format COPY data of the source table can be copied unparsed
+     * into {@link #mapSchema mapSchema(source)}: the fast path for an {@code int → bigint} key change.
+     */
+    public boolean copiesTextUnchanged(TableSchema source) {
+        TableSchema s = source;
+        for (Transform t : transforms) {
+            if (t.touches(s.id())) {
+                if (!t.preservesText(s)) {
+                    return false;
+                }
+                s = t.mapSchema(s);
+            }
+        }
+        return true;
+    }
+
     /** SQL to run on the target before creating tables (e.g. new enum types), in order, without repeats. */
     public List<String> targetSetup() {
         Set<String> sql = new LinkedHashSet<>();

@@ -35,4 +35,14 @@ public final class Tables {
         }
         return rows.get(0);
     }
+
+    /** Lowercase hex SHA-256 of the UTF-8 text: what the hash transform must give, computed independently. */
+    public static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
 }

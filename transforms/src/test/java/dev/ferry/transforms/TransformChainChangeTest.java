@@ -206,6 +206,18 @@ class TransformChainChangeTest {
     }
 
     @Test
+    void renamesAndIntegerWideningLetTheSnapshotCopyTextUnparsed() {
+        TransformChain widen = new TransformChain(List.of(new RenameTable(ORDERS, SALES),
+                new RenameColumn(SALES, "qty", "quantity"), ChangeType.to(SALES, "id", "bigint"),
+                ChangeType.to(SALES, "quantity", "bigint")));
+        assertTrue(widen.copiesTextUnchanged(S));
+        assertTrue(TransformChain.identity().copiesTextUnchanged(S));
+        assertTrue(!new TransformChain(List.of(ChangeType.to(ORDERS, "note", "jsonb"))).copiesTextUnchanged(S));
+        assertTrue(!new TransformChain(List.of(ChangeType.to(ORDERS, "id", "smallint"))).copiesTextUnchanged(S));
+        assertTrue(!CHAIN.copiesTextUnchanged(S));
+    }
+
+    @Test
     void targetSetupCollectsEnumTypesOnce() {
         var t = ChangeType.toEnum(ORDERS, "status", TableId.parse("public.st"), List.of("A", "C"));
         assertEquals(1, new TransformChain(List.of(t, t)).targetSetup().size());

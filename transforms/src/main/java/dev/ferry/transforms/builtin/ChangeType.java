@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.transforms.Column;
 import dev.ferry.transforms.Identifiers;
 import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TableSchema;
 import java.math.BigDecimal;
 import java.time.ZoneId;
 import java.util.Iterator;
@@ -148,6 +149,14 @@ public final class ChangeType extends ValueTransform {
         String collation = BuiltinTypes.isText(newType) ? c.collation() : null;
         return new Column(c.name(), newType, BuiltinTypes.isBuiltin(newType), c.notNull(), def, c.generatedExpr(),
                 c.identity(), collation);
+    }
+
+    /** Widening one integer type to a wider (or the same) one changes no value and cannot fail. */
+    @Override
+    public boolean preservesText(TableSchema input) {
+        List<String> order = List.of("smallint", "integer", "bigint");
+        String from = input.column(column).map(Column::type).orElse("");
+        return order.contains(from) && order.contains(type) && order.indexOf(from) <= order.indexOf(type);
     }
 
     @Override

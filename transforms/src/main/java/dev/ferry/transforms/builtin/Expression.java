@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The small, safe expression language of {@code compute} and {@code filter}: SQL-like, no scripting engine,
@@ -300,34 +301,29 @@ public final class Expression implements Formula {
         }
 
         Node expression() {
-            Node left = and();
-            while (accept("or")) {
-                Node l = left;
-                Node r = and();
-                left = row -> {
-                    Boolean a = bool(l.eval(row));
-                    if (Boolean.TRUE.equals(a)) {
-                        return true;
-                    }
-                    Boolean b = bool(r.eval(row));
-                    return Boolean.TRUE.equals(b) ? Boolean.TRUE : (a == null || b == null ? null : false);
-                };
-            }
-            return left;
+            return logical(this::and, "or", true);
         }
 
         Node and() {
-            Node left = not();
-            while (accept("and")) {
+            return logical(this::not, "and", false);
+        }
+
+        /** {@code or} (dominant true) and {@code and} (dominant false), with SQL's three-valued logic. */
+        private Node logical(Supplier<Node> operand, String word, boolean dominant) {
+            Node left = operand.get();
+            while (accept(word)) {
                 Node l = left;
-                Node r = not();
+                Node r = operand.get();
                 left = row -> {
-                    Boolean a = bool(l.eval(row));
-                    if (Boolean.FALSE.equals(a)) {
-                        return false;
+                    Boolean x = bool(l.eval(row));
+                    if (x != null && x == dominant) {
+                        return dominant;
                     }
-                    Boolean b = bool(r.eval(row));
-                    return Boolean.FALSE.equals(b) ? Boolean.FALSE : (a == null || b == null ? null : true);
+                    Boolean y = bool(r.eval(row));
+                    if (y != null && y == dominant) {
+                        return dominant;
+                    }
+                    return x == null || y == null ? null : !dominant;
                 };
             }
             return left;
@@ -416,22 +412,19 @@ public final class Expression implements Formula {
         }
 
         Node additive() {
-            Node left = multiplicative();
-            while (peek().is("+") || peek().is("-")) {
-                String op = next().text;
-                Node l = left;
-                Node r = multiplicative();
-                left = row -> arithmetic(op, l.eval(row), r.eval(row));
-            }
-            return left;
+            return arithmeticLevel(this::multiplicative, "+", "-");
         }
 
         Node multiplicative() {
-            Node left = unary();
-            while (peek().is("*") || peek().is("/") || peek().is("%")) {
+            return arithmeticLevel(this::unary, "*", "/", "%");
+        }
+
+        private Node arithmeticLevel(Supplier<Node> operand, String... ops) {
+            Node left = operand.get();
+            while (List.of(ops).contains(peek().text) && peek().kind == Kind.SYMBOL) {
                 String op = next().text;
                 Node l = left;
-                Node r = unary();
+                Node r = operand.get();
                 left = row -> arithmetic(op, l.eval(row), r.eval(row));
             }
             return left;

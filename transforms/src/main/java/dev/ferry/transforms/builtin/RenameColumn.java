@@ -46,6 +46,11 @@ public final class RenameColumn extends TableTransform {
     }
 
     @Override
+    public boolean preservesText(TableSchema input) {
+        return true;
+    }
+
+    @Override
     public List<Row> apply(Row row) {
         return List.of(row.reshape(mapSchema(row.schema()), c -> c.equals(to) ? column : c));
     }

@@ -34,6 +34,11 @@ public final class RenameTable extends TableTransform {
     }
 
     @Override
+    public boolean preservesText(TableSchema input) {
+        return true;
+    }
+
+    @Override
     public List<Row> apply(Row row) {
         return List.of(row.reshape(mapSchema(row.schema())));
     }

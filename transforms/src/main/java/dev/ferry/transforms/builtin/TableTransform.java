@@ -18,6 +18,10 @@ public abstract class TableTransform implements Transform {
     protected final TableId table;
     private final String name;
     private final Map<TableSchema, TableSchema> mapped = new ConcurrentHashMap<>();
+    /** Rows of one table share one schema instance: remembering the last pair skips hashing the schema per row. */
+    private volatile Mapping last;
+
+    private record Mapping(TableSchema in, TableSchema out) {}
 
     protected TableTransform(String type, TableId table, String detail) {
         this.table = Objects.requireNonNull(table, "table");
@@ -40,7 +44,13 @@ public abstract class TableTransform implements Transform {
 
     @Override
     public final TableSchema mapSchema(TableSchema source) {
-        return mapped.computeIfAbsent(source, this::map);
+        Mapping m = last;
+        if (m != null && m.in == source) {
+            return m.out;
+        }
+        TableSchema out = mapped.computeIfAbsent(source, this::map);
+        last = new Mapping(source, out);
+        return out;
     }
 
     /** The output shape; called once per input schema. The default keeps it. */

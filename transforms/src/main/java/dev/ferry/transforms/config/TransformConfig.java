@@ -1,6 +1,7 @@
 package dev.ferry.transforms.config;
 
 import dev.ferry.transforms.Column;
+import dev.ferry.transforms.Identifiers;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.Transform;
 import dev.ferry.transforms.TransformChain;
@@ -132,8 +133,12 @@ public final class TransformConfig {
             o.known("table", "to");
             TableId table = o.table("table");
             String to = o.string("to", "sales.orders");
-            TableId target = to.contains(".") || to.startsWith("\"") ? TableId.parse(to) : new TableId(table.schema(),
-                    TableId.parse(to).name());
+            TableId target;
+            try { // a bare name keeps the table's schema
+                target = TableId.parse(Identifiers.quote(table.schema()) + "." + to);
+            } catch (IllegalArgumentException e) {
+                target = TableId.parse(to);
+            }
             return new RenameTable(table, target);
         });
         m.put("rename-column", (o, c) -> new RenameColumn(o.known("table", "column", "to").table("table"),

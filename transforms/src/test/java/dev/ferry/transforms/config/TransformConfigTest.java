@@ -137,7 +137,7 @@ class TransformConfigTest {
 
         Row in = Row.of(ORDERS, "1", "2", "A", "a@b.c", "4111111111111111", "2024-07-01 10:00:00", "{\"x\":1}", "sad");
         Row out = Tables.only(chain.apply(in));
-        assertEquals(Map.of("id", "1", "state", "active", "email", sha256("peppera@b.c"), "card", "************1111",
+        assertEquals(Map.of("id", "1", "state", "active", "email", Tables.sha256("peppera@b.c"), "card", "************1111",
                 "created", "2024-07-01 10:00:00+02", "payload", "{\"x\":1}", "mood", "sad", "label", "active:2",
                 "double_qty", "4", "origin", "legacy"), out.asMap());
         assertEquals(List.of(), chain.apply(in.with("qty", "0")));
@@ -151,13 +151,26 @@ class TransformConfigTest {
                 Row.partial(target, Map.of("id", "1")))), changes);
     }
 
-    private static String sha256(String s) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+    @Test
+    void renameTableKeepsTheSchemaOfABareName() {
+        assertEquals(TableId.parse("public.orders_v2"), chain("""
+                transforms:
+                  - type: rename-table
+                    table: orders
+                    to: orders_v2
+                """).mapSchema(ORDERS).id());
+        assertEquals(new TableId("public", "Orders V2"), chain("""
+                transforms:
+                  - type: rename-table
+                    table: orders
+                    to: '"Orders V2"'
+                """).mapSchema(ORDERS).id());
+        assertEquals(TableId.parse("sales.orders"), chain("""
+                transforms:
+                  - type: rename-table
+                    table: orders
+                    to: Sales.Orders
+                """).mapSchema(ORDERS).id());
     }
 
     @Test
