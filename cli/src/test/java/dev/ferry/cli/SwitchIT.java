@@ -1,0 +1,209 @@
+package dev.ferry.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ferry.embedded.PgBouncer;
+import dev.ferry.embedded.ServerPair;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SwitchIT {
+    static ServerPair pair;
+    static final Duration CATCH_UP = Duration.ofSeconds(90);
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        pair = ServerPair.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        pair.close();
+    }
+
+    private static void database(String db) {
+        pair.source().execute("CREATE DATABASE " + db);
+        pair.target().execute("CREATE DATABASE " + db);
+        pair.source().execute(db, "CREATE TABLE accounts (id bigserial PRIMARY KEY, owner text NOT NULL, balance numeric NOT NULL);"
+                + "INSERT INTO accounts (owner, balance) SELECT 'owner ' || g, g FROM generate_series(1, 2000) g");
+    }
+
+    private RunningFerry startFerry(String db) throws Exception {
+        RunningFerry f = RunningFerry.start(tmp.resolve("ferry.log"), "start", "--source", pair.source().uri(db),
+                "--target", pair.target().uri(db));
+        f.awaitCaughtUp(pair.source(), pair.target(), db, CATCH_UP);
+        return f;
+    }
+
+    private static Connection connect(String uri) throws SQLException {
+        Matcher m = Pattern.compile("postgresql://([^@]+)@([^/]+)/(.+)").matcher(uri);
+        assertTrue(m.matches(), uri);
+        Properties p = new Properties();
+        p.setProperty("user", m.group(1));
+        p.setProperty("prepareThreshold", "0"); // transaction pooling: no server-side prepared statements
+        return DriverManager.getConnection("jdbc:postgresql://" + m.group(2) + "/" + m.group(3), p);
+    }
+
+    @Test
+    void aPgBouncerSwitchUnderSteadyWritesHasNoClientErrorsAndLosesNoAcknowledgedWrite() throws Exception {
+        assumeTrue(PgBouncer.available(), "PgBouncer is not installed (.ci/run installs it)");
+        String db = "bouncer";
+        database(db);
+        try (PgBouncer bouncer = new PgBouncer(pair.source(), db); RunningFerry ferry = startFerry(db)) {
+            Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+            AtomicInteger errors = new AtomicInteger();
+            AtomicBoolean stop = new AtomicBoolean();
+            StringBuilder firstError = new StringBuilder();
+            Thread[] writers = new Thread[4];
+            for (int w = 0; w < writers.length; w++) {
+                writers[w] = new Thread(() -> {
+                    try (Connection c = connect(bouncer.uri(db));
+                         PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (owner, balance) VALUES ('app', 1) RETURNING id")) {
+                        while (!stop.get()) {
+                            try (ResultSet rs = ps.executeQuery()) {
+                                rs.next();
+                                acknowledged.add(rs.getLong(1));
+                            } catch (SQLException e) {
+                                if (errors.getAndIncrement() == 0) {
+                                    synchronized (firstError) {
+                                        firstError.append(e.getMessage());
+                                    }
+                                }
+                            }
+                            Thread.sleep(4);
+                        }
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                        synchronized (firstError) {
+                            firstError.append(e);
+                        }
+                    }
+                });
+                writers[w].start();
+            }
+            Thread.sleep(1500);
+            FerryRun sw = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                    "--fence", "pgbouncer", "--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini", bouncer.iniFile().toString(),
+                    "--timeout", "20s");
+            Thread.sleep(1500);
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(10_000);
+            }
+            assertEquals(0, sw.exit(), sw.all() + "\nferry:\n" + ferry.output());
+            assertTrue(sw.out().contains("writes were held for"), sw.all());
+            assertEquals(0, errors.get(), "client errors during the switch: " + firstError);
+            long onTarget = Long.parseLong(pair.target().queryValue(db, "SELECT count(*) FROM accounts WHERE id = ANY('{"
+                    + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])"));
+            assertEquals(acknowledged.size(), onTarget, "every acknowledged write is on the target");
+            assertTrue(acknowledged.size() > 100, "the writers wrote " + acknowledged.size());
+            assertFalse(FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                    "--fence", "pgbouncer", "--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini",
+                    bouncer.iniFile().toString()).err().isEmpty(), "a second switch says it was already done");
+        }
+    }
+
+    @Test
+    void withTheLockFenceAWriterWaitingOnTheFenceDoesNotLandOnTheOldSource() throws Exception {
+        String db = "locked";
+        database(db);
+        try (RunningFerry ferry = startFerry(db)) {
+            // Make the switch's window long enough for a writer to queue behind the fence.
+            FerryRun[] result = new FerryRun[1];
+            Thread sw = new Thread(() -> result[0] = FerryRun.run("switch", "--source", pair.source().uri(db), "--target",
+                    pair.target().uri(db), "--fence", "lock", "--then", "sleep 1"));
+            sw.start();
+            ferry.await("the fence", Duration.ofSeconds(20), () -> "t".equals(pair.source().queryValue(db,
+                    "SELECT count(*) > 0 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'accounts' "
+                            + "AND l.mode = 'ExclusiveLock' AND l.granted")));
+            String before = pair.source().queryValue(db, "SELECT count(*) FROM accounts");
+            String error = null;
+            try (Connection c = pair.source().connect(db); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO accounts (owner, balance) VALUES ('late writer', 1)");
+            } catch (SQLException e) {
+                error = e.getMessage();
+            }
+            sw.join(30_000);
+            assertEquals(0, result[0].exit(), result[0].all());
+            assertTrue(error != null && error.contains("has moved to another server"), "writer got: " + error);
+            assertEquals(before, pair.source().queryValue(db, "SELECT count(*) FROM accounts"));
+        }
+    }
+
+    @Test
+    void aFenceThatCannotBeTakenInTimeTimesOutAndLeavesTheSourceWritable() throws Exception {
+        String db = "stuck";
+        database(db);
+        try (RunningFerry ferry = startFerry(db); Connection longTx = pair.source().connect(db)) {
+            longTx.setAutoCommit(false);
+            try (Statement s = longTx.createStatement()) {
+                s.execute("UPDATE accounts SET balance = balance + 1 WHERE id = 1");
+            }
+            FerryRun sw = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                    "--fence", "lock", "--timeout", "2s");
+            assertEquals(1, sw.exit(), sw.all());
+            assertTrue(sw.err().contains("could not lock the migrated tables"), sw.all());
+            longTx.rollback();
+            pair.source().execute(db, "INSERT INTO accounts (owner, balance) VALUES ('still writable', 1)");
+            assertEquals("aborted", pair.target().queryValue(db, "SELECT state FROM ferry.switch"));
+        }
+    }
+
+    @Test
+    void aSwitchKilledWhilePgBouncerWasPausedIsUndoneByRunningItAgain() throws Exception {
+        assumeTrue(PgBouncer.available(), "PgBouncer is not installed (.ci/run installs it)");
+        String db = "killed";
+        database(db);
+        try (PgBouncer bouncer = new PgBouncer(pair.source(), db); RunningFerry ferry = startFerry(db)) {
+            // The state a kill -9 leaves between PAUSE and the traffic step.
+            try (Connection admin = connect(bouncer.adminUri()); Statement s = admin.createStatement()) {
+                s.execute("PAUSE " + db);
+            }
+            pair.target().execute(db, "INSERT INTO ferry.switch (state) VALUES ('draining')");
+            FerryRun sw = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                    "--fence", "pgbouncer", "--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini",
+                    bouncer.iniFile().toString(), "--abort");
+            assertEquals(0, sw.exit(), sw.all());
+            try (Connection c = connect(bouncer.uri(db)); Statement s = c.createStatement()) {
+                s.setQueryTimeout(5);
+                s.execute("INSERT INTO accounts (owner, balance) VALUES ('after abort', 1)");
+            }
+            assertEquals("aborted", pair.target().queryValue(db, "SELECT state FROM ferry.switch"));
+        }
+    }
+
+    @Test
+    void switchingWithoutARunningStreamSaysSo() throws Exception {
+        String db = "idle";
+        database(db);
+        try (RunningFerry ferry = startFerry(db)) {
+            ferry.kill();
+            FerryRun sw = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db));
+            assertEquals(2, sw.exit(), sw.all());
+            assertTrue(sw.err().contains("nothing is streaming"), sw.all());
+        }
+    }
+}
