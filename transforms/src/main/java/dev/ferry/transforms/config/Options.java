@@ -51,10 +51,23 @@ final class Options {
         return has(key) && values.get(key) != null ? text(key, values.get(key)) : otherwise;
     }
 
-    /** Text form of a YAML scalar (null stays null, as {@code ~} means NULL). */
+    /**
+     * Text form of a YAML scalar (null stays null, as {@code ~} means NULL). Whole numbers are taken as written;
+     * decimals and booleans are refused, because YAML has already changed them: {@code 1.50} arrives as 1.5,
+     * and {@code yes}, {@code no}, {@code on}, {@code off} arrive as true/false.
+     */
     String text(String key, Object v) {
-        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
+        if (v == null || v instanceof String || v instanceof Integer || v instanceof Long
+                || v instanceof java.math.BigInteger) {
             return v == null ? null : v.toString();
+        }
+        if (v instanceof Number) {
+            throw error("option \"" + key + "\" has a decimal number, which YAML does not keep exactly (1.50 "
+                    + "becomes 1.5); write it in quotes, e.g. '1.50'");
+        }
+        if (v instanceof Boolean) {
+            throw error("option \"" + key + "\" has a value YAML reads as a boolean (yes, no, on, off, true, false "
+                    + "become true/false); write it in quotes, e.g. 'yes'");
         }
         throw error("option \"" + key + "\" must be a single value, not " + describe(v));
     }

@@ -295,6 +295,34 @@ class TransformConfigTest {
     }
 
     @Test
+    void valuesYamlWouldChangeMustBeQuoted() {
+        assertTrue(error("""
+                transforms:
+                  - type: recode
+                    table: orders
+                    column: status
+                    map: {Y: yes, N: no}
+                """).contains("write it in quotes, e.g. 'yes'"));
+        assertTrue(error("""
+                transforms:
+                  - type: add-column
+                    table: orders
+                    column: price
+                    column_type: numeric
+                    value: 1.50
+                """).contains("1.50 becomes 1.5"));
+        TransformChain quoted = chain("""
+                transforms:
+                  - type: recode
+                    table: orders
+                    column: status
+                    map: {Y: 'yes', N: 'no'}
+                """);
+        assertEquals("yes", Tables.only(quoted.apply(Row.of(ORDERS, "1", "1", "Y", "e", "c", "2024-01-01 00:00:00",
+                "{}", "sad"))).get("status"));
+    }
+
+    @Test
     void enrichWithoutALookupSaysWhatIsMissing() {
         TransformChain chain = chain("""
                 transforms:
