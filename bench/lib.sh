@@ -1,0 +1,38 @@
+# Shared helpers for the bench scripts: throwaway PostgreSQL clusters from the distribution's binaries.
+# Source it; it needs /usr/lib/postgresql/15/bin (apt-get install postgresql-15) and runs servers as "postgres".
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/ferry-bench-XXXX)}
+chown postgres "$BENCH_DIR" 2>/dev/null || true
+CLUSTERS=()
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_cluster NAME PORT [extra -c settings...]: initdb + start with logical decoding, fast and honest commits.
+start_cluster() {
+  local name=$1 port=$2; shift 2
+  local dir="$BENCH_DIR/$name"
+  as_pg "$PGBIN/initdb" -A trust -U postgres --no-sync -E UTF8 --locale=C.UTF-8 -D "$dir" >/dev/null
+  as_pg "$PGBIN/pg_ctl" -w -D "$dir" -l "$dir.log" -o "-p $port -k $BENCH_DIR -c listen_addresses=127.0.0.1 \
+    -c wal_level=logical -c fsync=off -c full_page_writes=off -c synchronous_commit=on -c max_wal_size=4GB \
+    -c shared_buffers=512MB -c max_replication_slots=10 -c max_wal_senders=10 -c max_connections=200 $*" start >/dev/null
+  CLUSTERS+=("$dir")
+}
+
+stop_clusters() {
+  for d in "${CLUSTERS[@]}"; do as_pg "$PGBIN/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true; done
+  CLUSTERS=()
+}
+
+cleanup_bench() { stop_clusters; rm -rf "$BENCH_DIR"; }
+
+psql_at() { local port=$1; shift; "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+
+ferry_jar() {
+  local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  [ -f "$root/cli/target/ferry.jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
+  echo "$root/cli/target/ferry.jar"
+}
+
+now_ms() { date +%s%3N; }
