@@ -135,11 +135,11 @@ class CheckIT {
         String[] u = scenario("t_cap", "CREATE TABLE a (id int PRIMARY KEY)", "");
         source.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '10GB'; SELECT pg_reload_conf()");
         try {
-            awaitSetting(source, "max_slot_wal_keep_size", "10GB");
+            awaitTrue(source, "SELECT current_setting('max_slot_wal_keep_size') = '10GB'");
             assertFinds(check(u[0], u[1]), 0, "info: max_slot_wal_keep_size on the source is 10GB");
         } finally {
             source.execute("ALTER SYSTEM RESET max_slot_wal_keep_size; SELECT pg_reload_conf()");
-            awaitSetting(source, "max_slot_wal_keep_size", "-1");
+            awaitTrue(source, "SELECT current_setting('max_slot_wal_keep_size') = '-1'");
         }
     }
 
@@ -200,13 +200,7 @@ class CheckIT {
             s.execute("INSERT INTO a VALUES (1)");
             String pid = source.queryValue("t_longtx", "SELECT pid FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
                     + "AND datname = 't_longtx'");
-            // Await the age the check reports, not a fixed sleep.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!"t".equals(source.queryValue("postgres", "SELECT xact_start < now() - interval '6 s' "
-                    + "FROM pg_stat_activity WHERE pid = " + pid))) {
-                assertTrue(System.nanoTime() < deadline, "the transaction never aged");
-                Thread.sleep(200);
-            }
+            awaitTrue(source, "SELECT xact_start < now() - interval '6 s' FROM pg_stat_activity WHERE pid = " + pid);
             FerryRun run = check(u[0], u[1]);
             assertFinds(run, 1, "session " + pid + " (user \"postgres\", database \"t_longtx\") on the source has had "
                     + "a transaction open for", "idle in transaction, query started ",
@@ -219,12 +213,7 @@ class CheckIT {
     void aForgottenPreparedTransactionIsNamedWithTheWayToEndIt() throws Exception {
         badSource.execute("BEGIN; INSERT INTO t VALUES (42); PREPARE TRANSACTION 'forgotten, \"2pc\"'");
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!"t".equals(badSource.queryValue("postgres", "SELECT bool_and(prepared < now() - interval '6 s') "
-                    + "FROM pg_prepared_xacts"))) {
-                assertTrue(System.nanoTime() < deadline, "the prepared transaction never aged");
-                Thread.sleep(200);
-            }
+            awaitTrue(badSource, "SELECT bool_and(prepared < now() - interval '6 s') FROM pg_prepared_xacts");
             assertFinds(checkBadSource(), 1, "prepared transaction 'forgotten, \"2pc\"' (user \"postgres\", database "
                     + "\"postgres\") on the source has been waiting for", "ROLLBACK PREPARED 'forgotten, \"2pc\"'");
         } finally {
@@ -359,11 +348,17 @@ class CheckIT {
         assertTrue(run.out().contains("\"ready\" : false"), run.all());
     }
 
-    static void awaitSetting(PgServer server, String name, String value) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!value.equals(server.queryValue("postgres", "SHOW " + name))) {
-            assertTrue(System.nanoTime() < deadline, name + " never became " + value);
-            Thread.onSpinWait();
+    /** Polls a boolean query until it answers true: ages and reloads are awaited, never slept through. */
+    static void awaitTrue(PgServer server, String sql) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!"t".equals(server.queryValue("postgres", sql))) {
+            assertTrue(System.nanoTime() < deadline, "never true: " + sql);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
         }
     }
 
