@@ -22,8 +22,13 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
-/** The catalog reader against a real server, on names and types that break naive SQL generation. */
+/**
+ * The catalog reader against a real server, on names and types that break naive SQL generation. Runs on the
+ * source's PostgreSQL 15 here and, through {@link CatalogReaderOnTargetIT}, on the target's 17.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CatalogReaderIT {
     static final String SCHEMA = "Sales \"Dept\", Größe";
     static final TableId LINES = new TableId(SCHEMA, "Order \"Lines\", v2");
@@ -39,12 +44,16 @@ class CatalogReaderIT {
     static final TableId EVENTS_2025_SAD = new TableId("public", "a_events_2025_sad");
     static final String S = "\"Sales \"\"Dept\"\", Größe\"";
 
-    static PgServer server;
-    static Catalog all;
+    PgServer server;
+    Catalog all;
+
+    PgServer startServer() {
+        return Servers.source();
+    }
 
     @BeforeAll
-    static void createFixture() throws Exception {
-        server = Servers.source();
+    void createFixture() throws Exception {
+        server = startServer();
         server.execute("CREATE DATABASE catalog");
         server.execute("catalog", String.join(";\n",
                 "CREATE SCHEMA " + S,
@@ -97,17 +106,17 @@ class CatalogReaderIT {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (server != null) {
             server.close();
         }
     }
 
-    static Connection connect() {
+    Connection connect() {
         return Db.open(ConnectionSpec.parse(server.uri("catalog")), "source", "test");
     }
 
-    static Column column(TableId t, String name) {
+    Column column(TableId t, String name) {
         return all.table(t).orElseThrow().schema().column(name).orElseThrow(() -> new AssertionError(name));
     }
 
