@@ -6,13 +6,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
-import dev.ferry.transforms.TransformChain;
+import dev.ferry.core.Db;
+import dev.ferry.core.JdbcLookup;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.transforms.Lookup;
 import dev.ferry.verify.RowDifference;
 import dev.ferry.verify.TableResult;
 import dev.ferry.verify.Verifier;
 import dev.ferry.verify.VerifyOptions;
 import dev.ferry.verify.VerifyResult;
 import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -66,28 +71,31 @@ final class VerifyCommand implements Callable<Integer> {
         if (j < 1 || limit < 0 || maxWait < 0 || (rechecks != null && rechecks < 0)) {
             throw FerryException.usage("--jobs must be at least 1, and --limit, --rechecks and --max-wait not negative");
         }
-        VerifyOptions options = VerifyOptions.of(s.source(), s.target())
-                .withTables(s.tables()).withJobs(j).withStateSchema(s.stateSchema()).withChain(chain(s))
-                .withListLimit(limit).withRechecks(rechecks == null ? -1 : rechecks)
-                .withMaxWait(Duration.ofSeconds(maxWait));
-        VerifyResult result = Verifier.verify(options);
-        PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? json(result) : text(result));
-        out.flush();
-        return result.equal() ? ExitCode.OK.status() : ExitCode.PROBLEMS.status();
+        boolean transforms = s.file().transforms() != null && !s.file().transforms().isEmpty();
+        // Enrichment transforms read other source tables; one connection serves them all, one lookup at a time.
+        try (Connection lookups = transforms ? Db.open(s.source(), "source", "verify lookup") : null) {
+            Lookup lookup = lookups == null ? null : synchronizedLookup(new JdbcLookup(lookups));
+            VerifyOptions options = VerifyOptions.of(s.source(), s.target())
+                    .withTables(s.tables()).withJobs(j).withStateSchema(s.stateSchema())
+                    .withChain(Transforms.chain(s, lookup))
+                    .withListLimit(limit).withRechecks(rechecks == null ? -1 : rechecks)
+                    .withMaxWait(Duration.ofSeconds(maxWait));
+            VerifyResult result = Verifier.verify(options);
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(json ? json(result) : text(result));
+            out.flush();
+            return result.equal() ? ExitCode.OK.status() : ExitCode.PROBLEMS.status();
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing the lookup connection", "source", e);
+        }
     }
 
-    /**
-     * The transforms the source passes through. Configured transforms are built by the transforms module; until
-     * that is wired here, a configuration with transforms is refused rather than compared without them (which
-     * would report every transformed row as different).
-     */
-    private static TransformChain chain(Settings s) {
-        if (s.file().transforms() != null && !s.file().transforms().isEmpty()) {
-            throw FerryException.usage("verify does not apply the transforms of the configuration file yet; "
-                    + "verify the tables no transform touches with --tables");
-        }
-        return TransformChain.identity();
+    private static Lookup synchronizedLookup(Lookup lookup) {
+        return (table, key) -> {
+            synchronized (lookup) {
+                return lookup.find(table, key);
+            }
+        };
     }
 
     static String text(VerifyResult r) {

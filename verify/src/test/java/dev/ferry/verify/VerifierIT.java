@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.embedded.ServerPair;
+import dev.ferry.transforms.Row;
 import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TableSchema;
+import dev.ferry.transforms.Transform;
+import dev.ferry.transforms.TransformChain;
 import dev.ferry.verify.RowDifference.Kind;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -194,5 +198,61 @@ class VerifierIT {
         VerifyResult r = Verifier.verify(options(db).withTables(List.of(TableId.parse("composite"))));
         assertEquals(1, r.tables().size());
         assertTrue(r.equal());
+    }
+
+    /** Upper-cases people.name and renames the table: what the target of a transformed run holds. */
+    static final Transform UPPER = new Transform() {
+        @Override
+        public String name() {
+            return "upper-name";
+        }
+
+        @Override
+        public boolean touches(TableId table) {
+            return table.name().equals("people");
+        }
+
+        @Override
+        public TableSchema mapSchema(TableSchema source) {
+            return source.withId(new TableId(source.id().schema(), "people_v2"));
+        }
+
+        @Override
+        public List<Row> apply(Row row) {
+            if (row.get("id").equals("13")) {
+                return List.of(); // filtered out: not on the target
+            }
+            String name = row.get("name");
+            return List.of(row.reshape(mapSchema(row.schema())).with("name", name == null ? null : name.toUpperCase()));
+        }
+    };
+
+    @Test
+    void tablesTouchedByTransformsAreComparedThroughThem() {
+        String db = "v" + DATABASES.incrementAndGet();
+        pair.source().execute("CREATE DATABASE " + db);
+        pair.target().execute("CREATE DATABASE " + db);
+        pair.source().execute(db, "CREATE TABLE people (id int PRIMARY KEY, name text, born date);"
+                + "INSERT INTO people SELECT g, CASE WHEN g % 9 = 0 THEN NULL ELSE 'person ' || g END, "
+                + "date '1990-01-01' + g FROM generate_series(1, 3000) g;"
+                + "CREATE TABLE untouched (id int PRIMARY KEY); INSERT INTO untouched VALUES (1), (2);");
+        pair.target().execute(db, "CREATE TABLE people_v2 (born date, name text, id int PRIMARY KEY);"
+                + "INSERT INTO people_v2 SELECT date '1990-01-01' + g, CASE WHEN g % 9 = 0 THEN NULL ELSE 'PERSON ' || g END, g "
+                + "FROM generate_series(1, 3000) g WHERE g <> 13;"
+                + "CREATE TABLE untouched (id int PRIMARY KEY); INSERT INTO untouched VALUES (1), (2);");
+        VerifyOptions options = options(db).withChain(new TransformChain(List.of(UPPER)));
+        VerifyResult r = Verifier.verify(options);
+        assertTrue(r.equal(), r::toString);
+        TableResult people = table(r, "public", "people");
+        assertEquals("rows", people.method());
+        assertEquals(new TableId("public", "people_v2"), people.target());
+        assertEquals("hash", table(r, "public", "untouched").method());
+
+        pair.target().execute(db, "UPDATE people_v2 SET name = 'person 5' WHERE id = 5; DELETE FROM people_v2 WHERE id = 2999;"
+                + "INSERT INTO people_v2 VALUES (NULL, NULL, 13)");
+        people = table(Verifier.verify(options), "public", "people");
+        assertEquals(java.util.Set.of(new RowDifference(Kind.EXTRA_ON_TARGET, "id=13", 1),
+                new RowDifference(Kind.MISSING_ON_TARGET, "id=2999", 1),
+                new RowDifference(Kind.DIFFERENT, "id=5", 1)), java.util.Set.copyOf(people.listed()), people::toString);
     }
 }
