@@ -1,8 +1,10 @@
 package dev.ferry.transforms;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,6 +74,25 @@ public final class TransformChain {
             }
         }
         return true;
+    }
+
+    /**
+     * The transforms that touch none of these source tables at their place in the chain: almost always a
+     * mistake, such as naming a table by its old name after a {@code rename-table}, or a table left out of
+     * {@code --tables}. {@code check} and {@code diff} should report them.
+     */
+    public List<Transform> unused(Collection<TableSchema> sources) {
+        Set<Transform> used = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (TableSchema source : sources) {
+            TableSchema s = source;
+            for (Transform t : transforms) {
+                if (t.touches(s.id())) {
+                    used.add(t);
+                    s = t.mapSchema(s);
+                }
+            }
+        }
+        return transforms.stream().filter(t -> !used.contains(t)).toList();
     }
 
     /** SQL to run on the target before creating tables (e.g. new enum types), in order, without repeats. */

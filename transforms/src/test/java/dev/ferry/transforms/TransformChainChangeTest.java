@@ -218,6 +218,14 @@ class TransformChainChangeTest {
     }
 
     @Test
+    void transformsNamingNoTableAreReported() {
+        Filter stale = new Filter(ORDERS, Expression.parse("qty > 0")); // after the rename: should say sales.orders
+        TransformChain chain = new TransformChain(List.of(new RenameTable(ORDERS, SALES), stale));
+        assertEquals(List.of(stale), chain.unused(List.of(S)));
+        assertEquals(List.of(), CHAIN.unused(List.of(S)));
+    }
+
+    @Test
     void targetSetupCollectsEnumTypesOnce() {
         var t = ChangeType.toEnum(ORDERS, "status", TableId.parse("public.st"), List.of("A", "C"));
         assertEquals(1, new TransformChain(List.of(t, t)).targetSetup().size());
