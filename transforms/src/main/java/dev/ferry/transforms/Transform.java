@@ -80,4 +80,24 @@ public interface Transform {
      *         Ferry adds the transform's name, the table and the key
      */
     List<Row> apply(Row row);
+
+    /**
+     * Transforms a batch of rows of tables this transform touches, one output list per input row, in order.
+     * The default calls {@link #apply} on each; override to share work across the batch (enrichment looks all
+     * keys up in one query). A failure on one row must be a {@link TransformException} naming that row; any
+     * other exception is reported against the batch's first row.
+     */
+    default List<List<Row>> applyEach(List<Row> rows) {
+        List<List<Row>> out = new java.util.ArrayList<>(rows.size());
+        for (Row r : rows) {
+            try {
+                out.add(apply(r));
+            } catch (TransformException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new TransformException(name(), r, e);
+            }
+        }
+        return out;
+    }
 }

@@ -127,6 +127,45 @@ public final class TransformChain {
     }
 
     /**
+     * {@link #apply} for a batch of rows (the snapshot's), giving each transform the whole batch at once
+     * ({@link Transform#applyEach}) so enrichment can look keys up in one query. The output is what applying
+     * each row in turn would give, in the same order.
+     */
+    public List<Row> applyAll(List<Row> rows) {
+        List<Row> current = rows;
+        for (Transform t : transforms) {
+            List<Row> touched = new ArrayList<>();
+            for (Row r : current) {
+                if (t.touches(r.table())) {
+                    touched.add(r);
+                }
+            }
+            if (touched.isEmpty()) {
+                continue;
+            }
+            List<List<Row>> outputs;
+            try {
+                outputs = t.applyEach(touched);
+            } catch (TransformException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new TransformException(t.name(), touched.get(0), e);
+            }
+            List<Row> next = new ArrayList<>(current.size());
+            int i = 0;
+            for (Row r : current) {
+                if (t.touches(r.table())) {
+                    next.addAll(outputs.get(i++));
+                } else {
+                    next.add(r);
+                }
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    /**
      * The columns of the <em>source</em> table the transforms read (each transform's {@link Transform#reads},
      * traced back through earlier renames). An insert or update must carry all of them.
      */

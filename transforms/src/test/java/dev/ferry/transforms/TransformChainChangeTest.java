@@ -218,6 +218,24 @@ class TransformChainChangeTest {
     }
 
     @Test
+    void aBatchGivesWhatRowByRowGives() {
+        TableSchema other = Tables.schema("public.other", "id:integer");
+        java.util.Random random = new java.util.Random(7);
+        List<Row> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            batch.add(random.nextInt(5) == 0 ? Row.of(other, String.valueOf(i))
+                    : full(String.valueOf(i), random.nextBoolean() ? "A" : "C", String.valueOf(random.nextInt(9))));
+        }
+        List<Row> oneByOne = new java.util.ArrayList<>();
+        batch.forEach(r -> oneByOne.addAll(CHAIN.apply(r)));
+        assertEquals(oneByOne, CHAIN.applyAll(batch));
+        assertTrue(oneByOne.size() < 200 && oneByOne.size() > 50);
+        var e = assertThrows(TransformException.class, () -> CHAIN.applyAll(List.of(full("1", "A", "1"),
+                full("2", "Z", "1"))));
+        assertEquals("order_id=2", e.key());
+    }
+
+    @Test
     void transformsNamingNoTableAreReported() {
         Filter stale = new Filter(ORDERS, Expression.parse("qty > 0")); // after the rename: should say sales.orders
         TransformChain chain = new TransformChain(List.of(new RenameTable(ORDERS, SALES), stale));

@@ -5,12 +5,15 @@ import dev.ferry.transforms.Lookup;
 import dev.ferry.transforms.Row;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TableSchema;
+import dev.ferry.transforms.TransformException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -99,36 +102,96 @@ public final class Enrich extends TableTransform {
 
     @Override
     public List<Row> apply(Row row) {
+        return List.of(fill(row, values -> cache == null ? hit(values, lookup.find(from, key(values)))
+                : cache.computeIfAbsent(values, v -> hit(v, lookup.find(from, key(v))))));
+    }
+
+    /**
+     * Looks up the keys of all rows at once ({@link Lookup#findAll}, one query in core's implementation), then
+     * fills each row. A row that fails (on_missing: fail) is named in its own {@link TransformException}.
+     */
+    @Override
+    public List<List<Row>> applyEach(List<Row> rows) {
+        Map<List<String>, Hit> hits = new HashMap<>();
+        Map<List<String>, Map<String, String>> wanted = new LinkedHashMap<>();
+        for (Row row : rows) {
+            List<String> values = matchValues(row);
+            if (values == null || hits.containsKey(values) || wanted.containsKey(values)) {
+                continue;
+            }
+            Hit cached = cache == null ? null : cache.get(values);
+            if (cached != null) {
+                hits.put(values, cached);
+            } else {
+                wanted.put(values, key(values));
+            }
+        }
+        if (!wanted.isEmpty()) {
+            Map<Map<String, String>, Map<String, String>> found = lookup.findAll(from, List.copyOf(wanted.values()));
+            wanted.forEach((values, key) -> {
+                Hit h = hit(values, Optional.ofNullable(found.get(key)));
+                hits.put(values, h);
+                if (cache != null) {
+                    cache.put(values, h);
+                }
+            });
+        }
+        List<List<Row>> out = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            try {
+                out.add(List.of(fill(row, hits::get)));
+            } catch (RuntimeException e) {
+                throw new TransformException(name(), row, e);
+            }
+        }
+        return out;
+    }
+
+    /** The row with the column filled: absent when a match column is absent, NULL when one is NULL. */
+    private Row fill(Row row, Function<List<String>, Hit> resolve) {
         Row r = row.reshape(mapSchema(row.schema()));
-        List<String> values = new ArrayList<>(match.size());
         for (String c : match.values()) {
             if (!row.has(c)) {
-                return List.of(r);
+                return r;
             }
-            String v = row.get(c);
-            if (v == null) {
-                return List.of(r.with(column, null));
-            }
-            values.add(v);
         }
-        Hit hit = cache == null ? find(values) : cache.computeIfAbsent(values, this::find);
+        List<String> values = matchValues(row);
+        if (values == null) {
+            return r.with(column, null);
+        }
+        Hit hit = resolve.apply(values);
         if (!hit.matched() && failOnMissing) {
             throw new IllegalArgumentException("no row of " + from + " has " + describe(values)
                     + "; fix the data, or set on_missing: null");
         }
-        return List.of(r.with(column, hit.value()));
+        return r.with(column, hit.value());
+    }
+
+    /** The match values in match order, or null when one is absent or NULL (nothing to look up). */
+    private List<String> matchValues(Row row) {
+        List<String> values = new ArrayList<>(match.size());
+        for (String c : match.values()) {
+            if (!row.has(c) || row.get(c) == null) {
+                return null;
+            }
+            values.add(row.get(c));
+        }
+        return values;
     }
 
     /** The outcome of one lookup: whether a row matched, and its value (NULL either way when it did not). */
     private record Hit(boolean matched, String value) {}
 
-    private Hit find(List<String> values) {
+    private Map<String, String> key(List<String> values) {
         Map<String, String> key = new LinkedHashMap<>();
         int i = 0;
         for (String fromColumn : match.keySet()) {
             key.put(fromColumn, values.get(i++));
         }
-        Optional<Map<String, String>> found = lookup.find(from, key);
+        return key;
+    }
+
+    private Hit hit(List<String> values, Optional<Map<String, String>> found) {
         if (found.isEmpty()) {
             return new Hit(false, null);
         }

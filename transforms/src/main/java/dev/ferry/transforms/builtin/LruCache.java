@@ -20,6 +20,18 @@ final class LruCache<K, V> {
         };
     }
 
+    V get(K key) {
+        synchronized (map) {
+            return map.get(key);
+        }
+    }
+
+    void put(K key, V value) {
+        synchronized (map) {
+            map.put(key, value);
+        }
+    }
+
     V computeIfAbsent(K key, Function<K, V> compute) {
         synchronized (map) {
             V v = map.get(key);

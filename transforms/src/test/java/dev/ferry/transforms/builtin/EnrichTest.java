@@ -34,6 +34,7 @@ class EnrichTest {
     static final class FakeLookup implements Lookup {
         final Map<String, Map<String, String>> rows = new HashMap<>();
         final List<Map<String, String>> calls = new ArrayList<>();
+        final List<List<Map<String, String>>> batches = new ArrayList<>();
 
         FakeLookup put(String id, String userId) {
             Map<String, String> r = new HashMap<>();
@@ -48,6 +49,18 @@ class EnrichTest {
             assertEquals(TRANSACTIONS, table);
             calls.add(key);
             return Optional.ofNullable(rows.get(key.get("id")));
+        }
+
+        @Override
+        public Map<Map<String, String>, Map<String, String>> findAll(TableId table, List<Map<String, String>> keys) {
+            batches.add(keys);
+            Map<Map<String, String>, Map<String, String>> found = new HashMap<>();
+            for (Map<String, String> k : keys) {
+                if (rows.containsKey(k.get("id"))) {
+                    found.put(k, rows.get(k.get("id")));
+                }
+            }
+            return found;
         }
     }
 
@@ -106,5 +119,44 @@ class EnrichTest {
                 0, lookup);
         var ex = assertThrows(IllegalArgumentException.class, () -> e.apply(Row.of(S, "0", "1", "0")));
         assertTrue(ex.getMessage().contains("has no column owner"), ex.getMessage());
+    }
+
+    @Test
+    void aBatchLooksUpEachDistinctKeyOnceInOneCall() {
+        FakeLookup lookup = new FakeLookup().put("1", "a").put("2", "b");
+        Enrich e = enrich(lookup, false, 0);
+        List<Row> rows = List.of(Row.of(S, "10", "1", "0"), Row.of(S, "11", "2", "0"), Row.of(S, "12", "1", "0"),
+                Row.of(S, "13", null, "0"), Row.of(S, "14", "3", "0"), row(S, "id", "15"));
+        List<List<Row>> out = e.applyEach(rows);
+        assertEquals(List.of(List.of(Map.of("id", "1"), Map.of("id", "2"), Map.of("id", "3"))), lookup.batches);
+        assertTrue(lookup.calls.isEmpty());
+        assertEquals(java.util.Arrays.asList("a", "b", "a", null, null),
+                out.subList(0, 5).stream().map(r -> only(r).get("user_id")).toList());
+        assertFalse(only(out.get(5)).has("user_id"));
+        // The same rows one by one give the same result.
+        for (int i = 0; i < rows.size(); i++) {
+            assertEquals(out.get(i), enrich(lookup, false, 0).apply(rows.get(i)));
+        }
+    }
+
+    @Test
+    void aBatchUsesAndFillsTheCache() {
+        FakeLookup lookup = new FakeLookup().put("1", "a").put("2", "b");
+        Enrich e = enrich(lookup, false, 10);
+        e.applyEach(List.of(Row.of(S, "10", "1", "0")));
+        e.applyEach(List.of(Row.of(S, "10", "1", "0"), Row.of(S, "11", "2", "0")));
+        e.apply(Row.of(S, "12", "2", "0"));
+        assertEquals(List.of(List.of(Map.of("id", "1")), List.of(Map.of("id", "2"))), lookup.batches);
+        assertTrue(lookup.calls.isEmpty());
+    }
+
+    @Test
+    void aFailureInABatchNamesItsOwnRow() {
+        FakeLookup lookup = new FakeLookup().put("1", "a");
+        TransformChain chain = new TransformChain(List.of(enrich(lookup, true, 0)));
+        var e = assertThrows(TransformException.class,
+                () -> chain.applyAll(List.of(Row.of(S, "10", "1", "0"), Row.of(S, "11", "404", "0"))));
+        assertEquals("id=11", e.key());
+        assertTrue(e.getMessage().contains("no row of public.transactions has id=404"), e.getMessage());
     }
 }
