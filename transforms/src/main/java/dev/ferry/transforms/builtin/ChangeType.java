@@ -10,7 +10,6 @@ import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TableSchema;
 import java.math.BigDecimal;
 import java.time.ZoneId;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -220,9 +219,7 @@ public final class ChangeType extends ValueTransform {
         if (node.isTextual()) {
             return node.textValue().indexOf('\0') >= 0;
         }
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> f = fields.next();
+        for (Map.Entry<String, JsonNode> f : node.properties()) {
             if (f.getKey().indexOf('\0') >= 0 || hasNul(f.getValue())) {
                 return true;
             }
