@@ -24,8 +24,9 @@ public interface Transform {
     }
 
     /**
-     * Columns of the <em>source</em> row this transform needs to see. When an update lacks one of them
-     * (an unchanged TOAST value), Ferry completes the row before calling {@link #apply}.
+     * Columns of its input row this transform needs to see, named as they are at its place in the chain
+     * ({@link TransformChain#reads} traces them back to source columns through earlier renames). When an
+     * update lacks one of them (an unchanged TOAST value), Ferry completes the row before calling {@link #apply}.
      */
     default Set<String> reads(TableId table) {
         return Set.of();
