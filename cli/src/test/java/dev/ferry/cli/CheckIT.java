@@ -290,6 +290,19 @@ class CheckIT {
     }
 
     @Test
+    void aCheckThatCannotRunIsOneProblemAndTheOthersStillRun() {
+        String[] u = scenario("t_partial", "CREATE TABLE a (id int PRIMARY KEY)",
+                "CREATE ROLE limited LOGIN; GRANT CREATE ON DATABASE t_partial TO limited; "
+                        + "GRANT CREATE ON SCHEMA public TO limited; "
+                        + "REVOKE EXECUTE ON FUNCTION pg_postmaster_start_time() FROM PUBLIC; "
+                        + "CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a VALUES (1); GRANT SELECT ON a TO limited");
+        FerryRun run = check(u[0], target.uri("limited", null, "t_partial"));
+        assertFinds(run, 1, "checking that source and target differ on the target failed (ERROR: permission denied "
+                + "for function pg_postmaster_start_time)", "table public.a on the target already holds rows",
+                "user \"limited\" cannot set session_replication_role");
+    }
+
+    @Test
     void aWrongPasswordIsOneSentenceWithoutThePassword() {
         String[] u = scenario("t_pw", "CREATE TABLE a (id int PRIMARY KEY)", "");
         source.requirePassword("app_owner", "Right-Pa55word", true);

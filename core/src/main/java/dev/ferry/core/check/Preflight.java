@@ -27,6 +27,10 @@ public final class Preflight {
     private final ConnectionSpec target;
     private final List<TableId> tables;
     private final String stateSchema;
+    /** The chosen tables on the source, once read. */
+    private Catalog sourceCatalog;
+    /** What the source's columns are built from, once read; the target's checks compare against it. */
+    private List<ColumnType> columnTypes = List.of();
 
     /**
      * @param tables      the tables to move; empty means every table of the source
@@ -40,53 +44,91 @@ public final class Preflight {
     }
 
     /**
-     * Runs every check.
-     *
-     * @throws FerryException (SERVER) only when a server fails in the middle of the checks
+     * Runs every check, once per instance. A check whose query fails becomes one problem of its own; the others
+     * still run.
      */
     public CheckReport run() {
         List<Problem> out = new ArrayList<>();
         Connection src = open(source, "source", out);
         Connection tgt = open(target, "target", out);
-        boolean unreachable = src == null || tgt == null;
+        Steps steps = new Steps(out);
         try {
-            Catalog catalog = null;
-            List<ColumnType> types = List.of();
-            if (src != null) {
-                try {
-                    SourceChecks checks = new SourceChecks(src, LONG_TRANSACTION, out);
-                    checks.server();
-                    checks.sessions();
-                    checks.replicationRight();
-                    CatalogReader reader = new CatalogReader(src, stateSchema);
-                    catalog = reader.read(tables);
-                    checks.tables(catalog, reader.missing(tables));
-                    types = checks.columnTypes(catalog);
-                    checks.unsupportedTypes(types);
-                } catch (SQLException e) {
-                    throw ServerErrors.during("checking", "source", e);
-                }
-            }
+            Catalog catalog = src == null ? null : checkSource(src, steps, out);
+            List<ColumnType> types = catalog == null ? List.of() : columnTypes;
             List<TableInfo> copied = catalog == null ? List.of() : catalog.dataTables();
             if (tgt != null) {
-                try {
-                    TargetChecks checks = new TargetChecks(tgt, out);
-                    checks.writable();
-                    checks.rights(catalog == null ? List.of() : List.copyOf(catalog.tables().values()), stateSchema);
-                    checks.emptyTables(copied);
-                    if (src != null) {
-                        CrossChecks.distinct(src, tgt, out);
-                        CrossChecks.extensions(types, tgt, out);
-                        CrossChecks.money(types, src, tgt, out);
-                    }
-                } catch (SQLException e) {
-                    throw ServerErrors.during("checking", "target", e);
+                TargetChecks checks = new TargetChecks(tgt, out);
+                if (steps.run("the user", "target", checks::identify)) {
+                    List<TableInfo> all = catalog == null ? List.of() : List.copyOf(catalog.tables().values());
+                    steps.run("that it is writable", "target", checks::writable);
+                    steps.run("the user's rights", "target", () -> checks.rights(all, stateSchema));
+                    steps.run("existing tables", "target", () -> checks.emptyTables(copied));
+                }
+                if (src != null) {
+                    steps.run("that source and target differ", "target", () -> CrossChecks.distinct(src, tgt, out));
+                    steps.run("extensions", "target", () -> CrossChecks.extensions(types, tgt, out));
+                    steps.run("money formatting", "target", () -> CrossChecks.money(types, src, tgt, out));
                 }
             }
-            return new CheckReport(out, unreachable, copied.size());
+            return new CheckReport(out, src == null || tgt == null || steps.lostConnection, copied.size());
         } finally {
             close(src);
             close(tgt);
+        }
+    }
+
+    /** The source's checks; returns the catalog of the chosen tables, or null when it could not be read. */
+    private Catalog checkSource(Connection src, Steps steps, List<Problem> out) {
+        SourceChecks checks = new SourceChecks(src, LONG_TRANSACTION, out);
+        if (!steps.run("the user", "source", checks::identify)) {
+            return null;
+        }
+        steps.run("the server settings", "source", checks::server);
+        steps.run("open transactions", "source", checks::sessions);
+        steps.run("the REPLICATION privilege", "source", checks::replicationRight);
+        CatalogReader reader = new CatalogReader(src, stateSchema);
+        if (steps.run("the tables", "source", () -> {
+            sourceCatalog = reader.read(tables);
+            checks.tables(sourceCatalog, reader.missing(tables));
+        })) {
+            steps.run("the column types", "source", () -> {
+                columnTypes = checks.columnTypes(sourceCatalog);
+                checks.unsupportedTypes(columnTypes);
+            });
+        }
+        return sourceCatalog;
+    }
+
+    /** Runs checks one at a time, so a failing query costs its own check and never the whole report. */
+    private static final class Steps {
+        /** One check; reads, and adds what it finds to the shared list. */
+        @FunctionalInterface
+        interface Step {
+            void run() throws SQLException;
+        }
+
+        private final List<Problem> out;
+        boolean lostConnection;
+
+        Steps(List<Problem> out) {
+            this.out = out;
+        }
+
+        /** True when the step ran to the end. */
+        boolean run(String what, String role, Step step) {
+            try {
+                step.run();
+                return true;
+            } catch (SQLException e) {
+                lostConnection |= Db.isConnectionLoss(e);
+                out.add(Problem.problem("check_failed", "checking " + what + " on the " + role + " failed ("
+                        + ServerErrors.firstLine(e) + "); fix that and run ferry check again"));
+            } catch (FerryException e) {
+                lostConnection |= e.code() == dev.ferry.core.ExitCode.SERVER && e.getCause() instanceof SQLException q
+                        && Db.isConnectionLoss(q);
+                out.add(Problem.problem("check_failed", e.getMessage()));
+            }
+            return false;
         }
     }
 

@@ -36,22 +36,28 @@ final class SourceChecks {
         this.out = out;
     }
 
+    /** Who Ferry is on the source; the other checks name this user in their fixes. */
+    void identify() throws SQLException {
+        Sql.row(c, "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user", rs -> {
+            user = rs.getString(1);
+            superuser = rs.getBoolean(2);
+            return user;
+        });
+    }
+
     /** Version, standby, wal_level, free slots and senders, and what existing slots retain. */
     void server() throws SQLException {
         record Settings(int version, boolean recovery, String walLevel, int maxSlots, int usedSlots, int maxSenders,
-                        int usedSenders, String keepSize, long keepBytes, String user, boolean superuser) {}
+                        int usedSenders, String keepSize, long keepBytes) {}
         Settings s = Sql.row(c, "SELECT current_setting('server_version_num')::int, pg_is_in_recovery(), "
                 + "current_setting('wal_level'), current_setting('max_replication_slots')::int, "
                 + "(SELECT count(*) FROM pg_replication_slots)::int, current_setting('max_wal_senders')::int, "
                 + "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender')::int, "
                 + "current_setting('max_slot_wal_keep_size', true), "
                 + "CASE WHEN current_setting('max_slot_wal_keep_size', true) NOT IN ('-1', '') "
-                + "     THEN pg_size_bytes(current_setting('max_slot_wal_keep_size', true)) ELSE -1 END, "
-                + "current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
+                + "     THEN pg_size_bytes(current_setting('max_slot_wal_keep_size', true)) ELSE -1 END",
                 rs -> new Settings(rs.getInt(1), rs.getBoolean(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-                        rs.getInt(6), rs.getInt(7), rs.getString(8), rs.getLong(9), rs.getString(10), rs.getBoolean(11)));
-        user = s.user();
-        superuser = s.superuser();
+                        rs.getInt(6), rs.getInt(7), rs.getString(8), rs.getLong(9)));
         if (s.version() < 100000) {
             out.add(Problem.problem("version", "the source runs PostgreSQL " + s.version() / 10000
                     + ", but Ferry needs PostgreSQL 10 or later for logical decoding with pgoutput; upgrade the source"));

@@ -23,15 +23,21 @@ final class TargetChecks {
         this.out = out;
     }
 
+    /** Who Ferry is on the target, and in which database; the other checks name both in their fixes. */
+    void identify() throws SQLException {
+        Sql.row(c, "SELECT current_user, current_database()", rs -> {
+            user = rs.getString(1);
+            database = rs.getString(2);
+            return user;
+        });
+    }
+
     /** Standby or read-only sessions: Ferry could not write a row. */
     void writable() throws SQLException {
-        record State(boolean recovery, String readOnly, String readOnlySource, String user, String db) {}
+        record State(boolean recovery, String readOnly, String readOnlySource) {}
         State s = Sql.row(c, "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only'), "
-                + "(SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only'), current_user, "
-                + "current_database()",
-                rs -> new State(rs.getBoolean(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
-        user = s.user();
-        database = s.db();
+                + "(SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only')",
+                rs -> new State(rs.getBoolean(1), rs.getString(2), rs.getString(3)));
         if (s.recovery()) {
             out.add(Problem.problem("target_read_only", "the target is a standby (in recovery), so Ferry cannot write "
                     + "to it; point --target at a primary"));
