@@ -14,9 +14,8 @@ import java.util.concurrent.TimeUnit;
  * A server from the distribution's binaries (/usr/lib/postgresql/N/bin), which also bring psql, pg_dump and
  * pgbench for the benchmarks. As root every command runs through {@code runuser -u postgres}.
  */
-final class SystemServer extends PgServer {
+final class SystemServer extends LocalServer {
     private final Path bin;
-    private final Path dir;
     private final int major;
     private final int port;
     private final Map<String, String> settings;
@@ -36,20 +35,16 @@ final class SystemServer extends PgServer {
         this.bin = binDir(major);
         this.settings = settings;
         this.port = freePort();
-        try {
-            this.dir = Files.createTempDirectory("ferry-" + name + "-");
-            if (isRoot()) {
-                run(List.of("chown", "-R", "postgres:postgres", dir.toString()), false);
-            }
-            run(List.of(bin.resolve("initdb").toString(), "-A", "trust", "-U", "postgres", "--no-sync",
-                    "-E", "UTF8", "--locale=C.UTF-8", "-D", dataDir().toString()), true);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (isRoot()) {
+            run(List.of("chown", "-R", "postgres:postgres", dir.toString()), false);
         }
+        run(List.of(bin.resolve("initdb").toString(), "-A", "trust", "-U", "postgres", "--no-sync",
+                "-E", "UTF8", "--locale=C.UTF-8", "-D", dataDir().toString()), true);
         start();
     }
 
-    private void start() {
+    @Override
+    void start() {
         StringBuilder opts = new StringBuilder("-p " + port + " -k " + dir);
         settings.forEach((k, v) -> opts.append(" -c ").append(k).append('=').append(v));
         run(List.of(bin.resolve("pg_ctl").toString(), "-w", "-t", "60", "-D", dataDir().toString(),
@@ -65,12 +60,6 @@ final class SystemServer extends PgServer {
     }
 
     @Override
-    public void restart() {
-        stop();
-        start();
-    }
-
-    @Override
     public int port() {
         return port;
     }
@@ -80,19 +69,6 @@ final class SystemServer extends PgServer {
         return major;
     }
 
-    @Override
-    public Path dataDir() {
-        return dir.resolve("data");
-    }
-
-    @Override
-    public void close() {
-        try {
-            stop();
-        } finally {
-            Files2.deleteTree(dir);
-        }
-    }
 
     private static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));

