@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Lsn;
+import dev.ferry.core.state.Phase;
+import dev.ferry.core.state.RunInfo;
+import dev.ferry.core.state.StateStore;
 import dev.ferry.embedded.PgServer;
 import dev.ferry.embedded.Servers;
 import java.io.IOException;
@@ -12,6 +17,7 @@ import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -247,6 +253,28 @@ class CheckIT {
         FerryRun run = check(u[0], u[1]);
         assertFinds(run, 1, "column public.prices.amount on the source is of type money, which the servers write "
                 + "differently (source lc_monetary = " + MONEY_LOCALE, "SET lc_monetary = '" + MONEY_LOCALE + "'");
+    }
+
+    @Test
+    void aRunAlreadyOnTheTargetMayHoldRowsAndItsSlot() {
+        String[] u = scenario("t_resume", "CREATE TABLE a (id int PRIMARY KEY)",
+                "CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a VALUES (1)");
+        recordRun(target.uri("t_resume"), "ferry_slot");
+        FerryRun run = check(u[0], u[1]);
+        assertFinds(run, 0, "info: the target already holds a Ferry run in schema \"ferry\" (phase snapshot, slot "
+                + "\"ferry_slot\"", "which ferry start resumes");
+        target.execute("CREATE DATABASE bad_resume");
+        recordRun(target.uri("bad_resume"), "old_standby");
+        FerryRun bad = check(badSource.uri("postgres"), target.uri("bad_resume"));
+        assertFinds(bad, 1, "wal_level on the source is replica");
+        assertFalse(bad.out().contains("no free replication slot"), "the run's own slot is reused: " + bad.all());
+    }
+
+    static void recordRun(String targetUri, String slot) {
+        try (StateStore store = StateStore.open(ConnectionSpec.parse(targetUri), "ferry")) {
+            store.createRun(new RunInfo("postgresql://postgres@127.0.0.1:1/x", "1", slot, "ferry_pub", Lsn.parse("0/1"),
+                    null, Phase.SNAPSHOT, Instant.now()));
+        }
     }
 
     @Test

@@ -7,12 +7,15 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.state.RunInfo;
+import dev.ferry.core.state.StateStore;
 import dev.ferry.transforms.TableId;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code ferry check}: every prerequisite of a run on both servers, all reported at once. Only reads (the one
@@ -53,7 +56,8 @@ public final class Preflight {
         Connection tgt = open(target, "target", out);
         Steps steps = new Steps(out);
         try {
-            Catalog catalog = src == null ? null : checkSource(src, steps, out);
+            RunInfo run = tgt == null ? null : existingRun(steps, out);
+            Catalog catalog = src == null ? null : checkSource(src, run, steps, out);
             List<ColumnType> types = catalog == null ? List.of() : columnTypes;
             List<TableInfo> copied = catalog == null ? List.of() : catalog.dataTables();
             if (tgt != null) {
@@ -62,7 +66,9 @@ public final class Preflight {
                     List<TableInfo> all = catalog == null ? List.of() : List.copyOf(catalog.tables().values());
                     steps.run("that it is writable", "target", checks::writable);
                     steps.run("the user's rights", "target", () -> checks.rights(all, stateSchema));
-                    steps.run("existing tables", "target", () -> checks.emptyTables(copied));
+                    if (run == null) {
+                        steps.run("existing tables", "target", () -> checks.emptyTables(copied));
+                    }
                 }
                 if (src != null) {
                     steps.run("that source and target differ", "target", () -> CrossChecks.distinct(src, tgt, out));
@@ -78,12 +84,12 @@ public final class Preflight {
     }
 
     /** The source's checks; returns the catalog of the chosen tables, or null when it could not be read. */
-    private Catalog checkSource(Connection src, Steps steps, List<Problem> out) {
+    private Catalog checkSource(Connection src, RunInfo run, Steps steps, List<Problem> out) {
         SourceChecks checks = new SourceChecks(src, LONG_TRANSACTION, out);
         if (!steps.run("the user", "source", checks::identify)) {
             return null;
         }
-        steps.run("the server settings", "source", checks::server);
+        steps.run("the server settings", "source", () -> checks.server(run == null ? null : run.slot()));
         steps.run("open transactions", "source", checks::sessions);
         steps.run("the REPLICATION privilege", "source", checks::replicationRight);
         CatalogReader reader = new CatalogReader(src, stateSchema);
@@ -97,6 +103,31 @@ public final class Preflight {
             });
         }
         return sourceCatalog;
+    }
+
+    /**
+     * A run Ferry already recorded on the target: {@code ferry start} resumes it, so its slot and the rows it
+     * copied are no obstacle. Null when there is none.
+     */
+    private RunInfo existingRun(Steps steps, List<Problem> out) {
+        RunInfo[] found = {null};
+        steps.run("Ferry's state schema", "target", () -> {
+            Optional<StateStore> store = StateStore.openExisting(target, stateSchema);
+            if (store.isPresent()) {
+                try (StateStore s = store.get()) {
+                    found[0] = s.run().orElse(null);
+                }
+            }
+        });
+        if (found[0] != null) {
+            RunInfo r = found[0];
+            out.add(Problem.info("existing_run", "the target already holds a Ferry run in schema \"" + stateSchema
+                    + "\" (phase " + r.phase().name().toLowerCase(java.util.Locale.ROOT) + ", slot \"" + r.slot()
+                    + "\", started " + r.startedAt() + "), which ferry start resumes, so its slot and the rows it "
+                    + "copied are not counted as problems; to start over instead, drop that slot on the source and "
+                    + "schema \"" + stateSchema + "\" on the target first"));
+        }
+        return found[0];
     }
 
     /** Runs checks one at a time, so a failing query costs its own check and never the whole report. */

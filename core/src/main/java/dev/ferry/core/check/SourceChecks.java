@@ -45,19 +45,24 @@ final class SourceChecks {
         });
     }
 
-    /** Version, standby, wal_level, free slots and senders, and what existing slots retain. */
-    void server() throws SQLException {
+    /**
+     * Version, standby, wal_level, free slots and senders, and what existing slots retain.
+     *
+     * @param ownSlot the slot of a run Ferry already recorded, which a resumed run reuses; null when none
+     */
+    void server(String ownSlot) throws SQLException {
         record Settings(int version, boolean recovery, String walLevel, int maxSlots, int usedSlots, int maxSenders,
                         int usedSenders, String keepSize, long keepBytes) {}
         Settings s = Sql.row(c, "SELECT current_setting('server_version_num')::int, pg_is_in_recovery(), "
                 + "current_setting('wal_level'), current_setting('max_replication_slots')::int, "
-                + "(SELECT count(*) FROM pg_replication_slots)::int, current_setting('max_wal_senders')::int, "
+                + "(SELECT count(*) FROM pg_replication_slots WHERE slot_name IS DISTINCT FROM ?)::int, "
+                + "current_setting('max_wal_senders')::int, "
                 + "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender')::int, "
                 + "current_setting('max_slot_wal_keep_size', true), "
                 + "CASE WHEN current_setting('max_slot_wal_keep_size', true) NOT IN ('-1', '') "
                 + "     THEN pg_size_bytes(current_setting('max_slot_wal_keep_size', true)) ELSE -1 END",
                 rs -> new Settings(rs.getInt(1), rs.getBoolean(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-                        rs.getInt(6), rs.getInt(7), rs.getString(8), rs.getLong(9)));
+                        rs.getInt(6), rs.getInt(7), rs.getString(8), rs.getLong(9)), ownSlot);
         if (s.version() < 100000) {
             out.add(Problem.problem("version", "the source runs PostgreSQL " + s.version() / 10000
                     + ", but Ferry needs PostgreSQL 10 or later for logical decoding with pgoutput; upgrade the source"));
