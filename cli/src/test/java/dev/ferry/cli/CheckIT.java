@@ -21,6 +21,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,6 +107,35 @@ class CheckIT {
         FerryRun run = check(u[0], u[1]);
         assertFinds(run, 0, "ready: ", "2 tables checked, 0 problems");
         assertFalse(run.out().contains("problem:"), run.all());
+    }
+
+    @Test
+    void shortTransactionsOfABusyApplicationAreNoProblem() throws Exception {
+        String[] u = scenario("t_busy", "CREATE TABLE counter (id int PRIMARY KEY, n bigint); "
+                + "INSERT INTO counter VALUES (1, 0)", "");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong commits = new AtomicLong();
+        Thread app = new Thread(() -> {
+            try (Connection c = source.connect("t_busy"); Statement s = c.createStatement()) {
+                c.setAutoCommit(false);
+                while (!stop.get()) {
+                    s.execute("UPDATE counter SET n = n + 1 WHERE id = 1");
+                    c.commit();
+                    commits.incrementAndGet();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        app.start();
+        try {
+            awaitTrue(source, "SELECT n > 100 FROM counter", "t_busy");
+            assertFinds(check(u[0], u[1]), 0, "ready: ");
+        } finally {
+            stop.set(true);
+            app.join(10_000);
+        }
+        assertTrue(commits.get() > 100, "the application kept writing: " + commits.get());
     }
 
     @Test
@@ -391,8 +422,12 @@ class CheckIT {
 
     /** Polls a boolean query until it answers true: ages and reloads are awaited, never slept through. */
     static void awaitTrue(PgServer server, String sql) {
+        awaitTrue(server, sql, "postgres");
+    }
+
+    static void awaitTrue(PgServer server, String sql, String database) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!"t".equals(server.queryValue("postgres", sql))) {
+        while (!"t".equals(server.queryValue(database, sql))) {
             assertTrue(System.nanoTime() < deadline, "never true: " + sql);
             try {
                 Thread.sleep(100);

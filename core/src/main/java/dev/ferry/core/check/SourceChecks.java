@@ -197,7 +197,7 @@ final class SourceChecks {
         String q = Identifiers.quote(user);
         String fix = r.rds() ? "on RDS run GRANT rds_replication TO " + q + " as the master user"
                 : r.cloudSql() ? "on Cloud SQL run ALTER USER " + q + " WITH REPLICATION as a cloudsqlsuperuser"
-                : "run ALTER ROLE " + q + " WITH REPLICATION as a superuser";
+                : "run ALTER ROLE " + q + " WITH REPLICATION as a superuser (or the cloud's administrator role)";
         out.add(Problem.problem("replication_privilege", "user \"" + user + "\" on the source lacks the REPLICATION "
                 + "privilege, which creating and reading a replication slot needs; " + fix));
     }
