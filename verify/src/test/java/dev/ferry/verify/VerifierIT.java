@@ -192,6 +192,23 @@ class VerifierIT {
     }
 
     @Test
+    void partitionsAreComparedOneByOne() {
+        String db = both("""
+                CREATE TABLE measures (day date, sensor int, v numeric, PRIMARY KEY (day, sensor)) PARTITION BY RANGE (day);
+                CREATE TABLE measures_2023 PARTITION OF measures FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+                CREATE TABLE measures_2024 PARTITION OF measures FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+                INSERT INTO measures SELECT date '2023-06-01' + g % 400, g, g / 3.0 FROM generate_series(1, 4000) g;
+                """);
+        pair.target().execute(db, "UPDATE measures SET v = 0 WHERE sensor = 3500");
+        VerifyResult r = Verifier.verify(options(db).withTables(List.of(TableId.parse("measures"))));
+        assertEquals(2, r.tables().size(), r::toString);
+        assertTrue(table(r, "public", "measures_2023").equal(), r::toString);
+        String day = pair.source().queryValue(db, "SELECT day FROM measures WHERE sensor = 3500");
+        assertEquals(List.of(new RowDifference(Kind.DIFFERENT, "day=" + day + ", sensor=3500", 1)),
+                table(r, "public", "measures_2024").listed());
+    }
+
+    @Test
     void onlyTheChosenTablesAreCompared() {
         String db = both(MANY_SHAPES);
         pair.target().execute(db, "DELETE FROM plain WHERE id = 1");

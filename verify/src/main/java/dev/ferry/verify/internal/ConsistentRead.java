@@ -44,7 +44,10 @@ final class ConsistentRead implements AutoCloseable {
                     return new ConsistentRead(side, c, rs.getString(1), lsn == null ? null : Lsn.parse(lsn));
                 }
             }
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            side.readers.release(c);
+            throw side.failure("starting a consistent read", e);
+        } catch (RuntimeException e) {
             side.readers.release(c);
             throw e;
         }

@@ -65,6 +65,11 @@ public final class Side implements AutoCloseable {
         return role;
     }
 
+    /** A failure on this server as one sentence naming it. */
+    dev.ferry.core.FerryException failure(String what, SQLException e) {
+        return dev.ferry.core.ServerErrors.during(what, role, e);
+    }
+
     /** The value of {@code sql} (one row, one column) on a reader connection. */
     String queryOne(String sql) throws SQLException, InterruptedException {
         Connection c = readers.borrow();

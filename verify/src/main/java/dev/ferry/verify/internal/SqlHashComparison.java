@@ -119,8 +119,13 @@ public final class SqlHashComparison {
         if (side.version < 140000 || side.jobs == 1) {
             return List.of(new long[] {0, -1});
         }
-        long pages = Long.parseLong(side.queryOne("SELECT pg_relation_size(" + dev.ferry.transforms.Identifiers.literal(
-                table.quoted()) + "::regclass) / current_setting('block_size')::int"));
+        long pages;
+        try {
+            pages = Long.parseLong(side.queryOne("SELECT pg_relation_size(" + dev.ferry.transforms.Identifiers.literal(
+                    table.quoted()) + "::regclass) / current_setting('block_size')::int"));
+        } catch (SQLException e) {
+            throw side.failure("measuring table " + table, e);
+        }
         long per = Math.max(minChunkPages(), (pages + 2L * side.jobs - 1) / (2L * side.jobs));
         List<long[]> out = new ArrayList<>();
         for (long from = 0; from < pages; from += per) {
@@ -135,18 +140,22 @@ public final class SqlHashComparison {
             String query = scan == Scan.TOTAL ? sql.total(table, chunk[0], chunk[1])
                     : sql.aggregate(table, chunk[0], chunk[1], only);
             running.add(side.threads.submit(() -> {
-                if (chunks.size() == 1) {
-                    accumulate(read.connection, query, into);
-                    return null;
-                }
-                Connection c = side.workers.borrow();
                 try {
-                    ConsistentRead.importInto(c, read.snapshot);
-                    accumulate(c, query, into);
-                } finally {
-                    side.workers.release(c);
+                    if (chunks.size() == 1) {
+                        accumulate(read.connection, query, into);
+                        return null;
+                    }
+                    Connection c = side.workers.borrow();
+                    try {
+                        ConsistentRead.importInto(c, read.snapshot);
+                        accumulate(c, query, into);
+                    } finally {
+                        side.workers.release(c);
+                    }
+                    return null;
+                } catch (SQLException e) {
+                    throw side.failure("hashing table " + table, e);
                 }
-                return null;
             }));
         }
     }
@@ -187,15 +196,23 @@ public final class SqlHashComparison {
                  Statement sa = s.connection.createStatement(); Statement sb = t.connection.createStatement()) {
                 sa.setFetchSize(FETCH);
                 sb.setFetchSize(FETCH);
-                try (ResultSet a = sa.executeQuery(sql.listing(sourceTable, only));
-                     ResultSet b = sb.executeQuery(sql.listing(targetTable, only))) {
-                    return merge(new Cursor(a), new Cursor(b));
+                try (ResultSet a = query(source, sa, sql.listing(sourceTable, only), sourceTable);
+                     ResultSet b = query(target, sb, sql.listing(targetTable, only), targetTable)) {
+                    return merge(new Cursor(source, sourceTable, a), new Cursor(target, targetTable, b));
                 }
             }
         }
     }
 
-    private Differences merge(Cursor a, Cursor b) throws SQLException {
+    private static ResultSet query(Side side, Statement st, String query, TableId table) {
+        try {
+            return st.executeQuery(query);
+        } catch (SQLException e) {
+            throw side.failure("listing rows of table " + table, e);
+        }
+    }
+
+    private Differences merge(Cursor a, Cursor b) {
         Differences out = new Differences();
         a.next();
         b.next();
@@ -224,6 +241,8 @@ public final class SqlHashComparison {
 
     /** One side's listing, row by row: (bucket, identity bytes) order is the order both servers sort in. */
     private final class Cursor {
+        private final Side side;
+        private final TableId table;
         private final ResultSet rs;
         boolean present;
         int bucket;
@@ -233,11 +252,21 @@ public final class SqlHashComparison {
         long copies;
         List<String> keyValues;
 
-        Cursor(ResultSet rs) {
+        Cursor(Side side, TableId table, ResultSet rs) {
+            this.side = side;
+            this.table = table;
             this.rs = rs;
         }
 
-        void next() throws SQLException {
+        void next() {
+            try {
+                read();
+            } catch (SQLException e) {
+                throw side.failure("listing rows of table " + table, e);
+            }
+        }
+
+        private void read() throws SQLException {
             present = rs.next();
             if (!present) {
                 return;

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Verify benchmark: the story's data_fact table (5,183,352 rows in the story; scale 26 gives 5.2 M) on a source and
+# an identical copy on a target; times `ferry verify` on the equal pair, then after changing, deleting and adding
+# one row on the target (it must name all three and exit 1). Compare with the snapshot of the same table
+# (~7-9 s on a 2-core machine): verify must not take longer.
+# Usage: bench/verify.sh [SCALE=26] [JOBS=2]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+trap cleanup_bench EXIT
+SCALE=${1:-26}
+JOBS=${2:-2}
+JAR=$(ferry_jar)
+sp=$(free_port); tp=$(free_port)
+start_cluster src "$sp"; start_cluster tgt "$tp"
+psql_at "$sp" -c "CREATE TABLE data_fact (uuid uuid PRIMARY KEY, timestamp timestamptz, value double precision,
+  fuel_id int, region_id int, power_id int, date_id int, time_id int)"
+psql_at "$sp" -c "INSERT INTO data_fact
+  SELECT gen_random_uuid(), timestamptz '2015-01-01 00:00+00' + g * interval '5 minutes', random() * 1000,
+         1 + g % 10, 1 + g % 17, 1 + g % 5, g / 288, g % 288
+  FROM generate_series(1, 200000 * $SCALE) g"
+psql_at "$sp" -c "VACUUM ANALYZE data_fact"
+"$PGBIN/pg_dump" -h 127.0.0.1 -p "$sp" -U postgres -t data_fact postgres | psql_at "$tp" >/dev/null
+psql_at "$tp" -c "VACUUM ANALYZE data_fact"
+rows=$(psql_at "$sp" -Atc "SELECT count(*) FROM data_fact")
+src="postgresql://postgres@127.0.0.1:$sp/postgres"; tgt="postgresql://postgres@127.0.0.1:$tp/postgres"
+
+run_verify() {  # prints the output, sets $ms and $status
+  local t0; t0=$(now_ms)
+  set +e; out=$(java -jar "$JAR" verify --source "$src" --target "$tgt" --jobs "$JOBS" 2>&1); status=$?; set -e
+  ms=$(( $(now_ms) - t0 ))
+  echo "$out" | sed 's/^/  /'
+}
+
+echo "equal tables ($rows rows, --jobs $JOBS):"
+run_verify
+equal_ms=$ms; [ "$status" = 0 ] || { echo "FAIL: verify exited $status on equal tables"; exit 1; }
+
+changed=$(psql_at "$tp" -Atc "SELECT uuid FROM data_fact OFFSET $((rows / 3)) LIMIT 1")
+deleted=$(psql_at "$tp" -Atc "SELECT uuid FROM data_fact OFFSET $((rows * 2 / 3)) LIMIT 1")
+psql_at "$tp" -c "UPDATE data_fact SET value = value + 0.001 WHERE uuid = '$changed';
+  DELETE FROM data_fact WHERE uuid = '$deleted';
+  INSERT INTO data_fact (uuid, value) VALUES ('00000000-0000-0000-0000-000000000042', 1)"
+echo "one changed, one deleted, one extra row on the target:"
+run_verify
+diff_ms=$ms
+[ "$status" = 1 ] || { echo "FAIL: verify exited $status with differences"; exit 1; }
+for want in "different: uuid=$changed" "missing on target: uuid=$deleted" "extra on target: uuid=00000000-0000-0000-0000-000000000042"; do
+  echo "$out" | grep -qF "$want" || { echo "FAIL: verify did not report: $want"; exit 1; }
+done
+printf 'verify %s rows: equal %.1f s, with 3 differences %.1f s (wall, JVM start included)\n' "$rows" \
+  "$(echo "$equal_ms / 1000" | bc -l)" "$(echo "$diff_ms / 1000" | bc -l)"
