@@ -209,6 +209,24 @@ class VerifierIT {
     }
 
     @Test
+    void serversWithDifferentEncodingsAreComparedOnTheirUtf8Text() {
+        String db = "v" + DATABASES.incrementAndGet();
+        pair.source().execute("CREATE DATABASE " + db);
+        pair.target().execute("CREATE DATABASE " + db + " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        String sql = "CREATE TABLE words (w text PRIMARY KEY, n int);"
+                + "INSERT INTO words VALUES ('café', 1), ('naïve', 2), ('Øre', 3), ('plain', 4), ('', 5);"
+                + "CREATE TABLE bag (w text); INSERT INTO bag VALUES ('é'), ('é'), ('e');";
+        pair.source().execute(db, sql);
+        pair.target().execute(db, sql);
+        assertTrue(Verifier.verify(options(db)).equal(), "equal text in UTF8 and LATIN1 hashes alike");
+
+        pair.target().execute(db, "UPDATE words SET n = 0 WHERE w = 'naïve'; DELETE FROM bag WHERE w = 'e'");
+        VerifyResult r = Verifier.verify(options(db));
+        assertEquals(List.of(new RowDifference(Kind.DIFFERENT, "w='naïve'", 1)), table(r, "public", "words").listed());
+        assertEquals(List.of(new RowDifference(Kind.MISSING_ON_TARGET, "w=e", 1)), table(r, "public", "bag").listed());
+    }
+
+    @Test
     void onlyTheChosenTablesAreCompared() {
         String db = both(MANY_SHAPES);
         pair.target().execute(db, "DELETE FROM plain WHERE id = 1");
