@@ -15,6 +15,7 @@ import dev.ferry.verify.internal.RowHash;
 import dev.ferry.verify.internal.Side;
 import dev.ferry.verify.internal.SqlHashComparison;
 import dev.ferry.verify.internal.StreamComparison;
+import dev.ferry.verify.internal.TableShape;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -105,8 +106,11 @@ public final class Verifier {
                                        int rechecks, TableInfo table, TableSchema mapped, TableInfo onTarget) {
         long t0 = System.nanoTime();
         TableId targetId = mapped.id();
-        boolean untouched = o.chain().passesThrough(table.id());
-        String method = !untouched ? "rows" : table.schema().hasKey() ? "hash" : "hash-multiset";
+        // Tables no transform touches, or whose transforms only rename and widen integers (the text of every
+        // value is unchanged), are hashed inside both servers; others are streamed through the transforms.
+        boolean inSql = o.chain().passesThrough(table.id()) || (o.chain().copiesTextUnchanged(table.schema())
+                && mapped.columns().size() == table.schema().columns().size());
+        String method = !inSql ? "rows" : table.schema().hasKey() ? "hash" : "hash-multiset";
         if (onTarget == null) {
             return new TableResult(table.id(), targetId, method, -1, -1, 0, List.of(),
                     List.of("table " + targetId + " does not exist on the target"), List.of(), seconds(t0));
@@ -118,15 +122,14 @@ public final class Verifier {
                 problems.add("column " + columnName(c) + " is missing on the target"));
         targetColumns.stream().filter(c -> !expected.contains(c)).forEach(c ->
                 problems.add("column " + columnName(c) + " exists only on the target"));
-        List<String> compared = expected.stream().filter(targetColumns::contains).toList();
-        if (!compared.containsAll(mapped.key())) {
+        if (!targetColumns.containsAll(mapped.key())) {
             return new TableResult(table.id(), targetId, method, -1, -1, 0, List.of(), problems, List.of(), seconds(t0));
         }
         long estimate = table.estimatedRows() >= 0 ? table.estimatedRows() : table.bytes() / 100;
         try {
-            SqlHashComparison.Outcome r = untouched
-                    ? new SqlHashComparison(source, target, point, table.id(), targetId, hash, compared,
-                            table.schema().key(), estimate).run(rechecks, o.listLimit())
+            SqlHashComparison.Outcome r = inSql
+                    ? new SqlHashComparison(source, target, point, sourceShape(table.schema(), mapped, targetColumns),
+                            targetShape(mapped, targetColumns), hash, estimate).run(rechecks, o.listLimit())
                     : new StreamComparison(source, target, point, table.schema(), mapped, targetColumns, o.chain(),
                             estimate).run(rechecks, o.listLimit());
             List<String> notes = new ArrayList<>();
@@ -145,6 +148,22 @@ public final class Verifier {
         }
     }
 
+
+    /** The source columns whose counterparts (same position in the mapped schema) exist on the target. */
+    private static TableShape sourceShape(TableSchema source, TableSchema mapped, List<String> targetColumns) {
+        List<String> columns = new ArrayList<>();
+        for (int i = 0; i < mapped.columns().size(); i++) {
+            if (targetColumns.contains(mapped.columns().get(i).name())) {
+                columns.add(source.columns().get(i).name());
+            }
+        }
+        return new TableShape(source.id(), columns, source.key());
+    }
+
+    private static TableShape targetShape(TableSchema mapped, List<String> targetColumns) {
+        return new TableShape(mapped.id(), mapped.columns().stream().map(Column::name).filter(targetColumns::contains)
+                .toList(), mapped.key());
+    }
 
     private static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;

@@ -227,6 +227,31 @@ class VerifierIT {
     }
 
     @Test
+    void renamesAndIntegerWideningStillHashInSql() {
+        String db = "v" + DATABASES.incrementAndGet();
+        pair.source().execute("CREATE DATABASE " + db);
+        pair.target().execute("CREATE DATABASE " + db);
+        pair.source().execute(db, "CREATE TABLE cars (id int PRIMARY KEY, vin text, qty int);"
+                + "INSERT INTO cars SELECT g, 'VIN' || g, g % 7 FROM generate_series(1, 5000) g;");
+        pair.target().execute(db, "CREATE TABLE vehicles (id bigint PRIMARY KEY, vin text, quantity bigint);"
+                + "INSERT INTO vehicles SELECT g, 'VIN' || g, g % 7 FROM generate_series(1, 5000) g;");
+        TransformChain chain = dev.ferry.transforms.config.TransformConfig.build(List.of(
+                java.util.Map.of("type", "change-type", "table", "cars", "column", "id", "to", "bigint"),
+                java.util.Map.of("type", "change-type", "table", "cars", "column", "qty", "to", "bigint"),
+                java.util.Map.of("type", "rename-column", "table", "cars", "column", "qty", "to", "quantity"),
+                java.util.Map.of("type", "rename-table", "table", "cars", "to", "vehicles")));
+        VerifyResult r = Verifier.verify(options(db).withChain(chain));
+        TableResult cars = table(r, "public", "cars");
+        assertTrue(cars.equal(), cars::toString);
+        assertEquals("hash", cars.method(), "text-preserving transforms keep the in-SQL path");
+        assertEquals(new TableId("public", "vehicles"), cars.target());
+
+        pair.target().execute(db, "UPDATE vehicles SET quantity = 99 WHERE id = 4321");
+        cars = table(Verifier.verify(options(db).withChain(chain)), "public", "cars");
+        assertEquals(List.of(new RowDifference(Kind.DIFFERENT, "id=4321", 1)), cars.listed());
+    }
+
+    @Test
     void onlyTheChosenTablesAreCompared() {
         String db = both(MANY_SHAPES);
         pair.target().execute(db, "DELETE FROM plain WHERE id = 1");

@@ -44,19 +44,30 @@ public final class SqlHashComparison {
     private final CommonPoint point;
     private final TableId sourceTable;
     private final TableId targetTable;
+    /** The source side's queries; also names the key columns in what is reported. */
     private final HashSql sql;
+    private final HashSql targetSql;
     private final int buckets;
     private CommonPoint.Outcome lastOutcome = CommonPoint.Outcome.NOT_STREAMING;
 
-    public SqlHashComparison(Side source, Side target, CommonPoint point, TableId sourceTable, TableId targetTable,
-                             RowHash hash, List<String> columns, List<String> key, long estimatedRows) {
+    /**
+     * @param from the source table; {@code to} the target table, whose columns pair up with the source's by
+     *             position (the same names unless a text-preserving transform renamed them)
+     */
+    public SqlHashComparison(Side source, Side target, CommonPoint point, TableShape from, TableShape to,
+                             RowHash hash, long estimatedRows) {
+        if (from.columns().size() != to.columns().size() || from.key().size() != to.key().size()) {
+            throw new IllegalArgumentException("the compared columns of " + from.table() + " and " + to.table()
+                    + " do not pair up");
+        }
         this.source = source;
         this.target = target;
         this.point = point;
-        this.sourceTable = sourceTable;
-        this.targetTable = targetTable;
+        this.sourceTable = from.table();
+        this.targetTable = to.table();
         this.buckets = bucketsFor(estimatedRows);
-        this.sql = new HashSql(hash, columns, key, buckets);
+        this.sql = new HashSql(hash, from.columns(), from.key(), buckets);
+        this.targetSql = new HashSql(hash, to.columns(), to.key(), buckets);
     }
 
     /** About 500 rows a bucket, at most 65,536 buckets: a mismatching bucket is listed in milliseconds. */
@@ -102,8 +113,8 @@ public final class SqlHashComparison {
                 BucketSums a = new BucketSums(n);
                 BucketSums b = new BucketSums(n);
                 List<Future<Void>> running = new ArrayList<>();
-                submit(source, s, sourceTable, sourceChunks, scan, only, a, running);
-                submit(target, t, targetTable, targetChunks, scan, only, b, running);
+                submit(source, sql, s, sourceTable, sourceChunks, scan, only, a, running);
+                submit(target, targetSql, t, targetTable, targetChunks, scan, only, b, running);
                 join(running);
                 return new Pass(a, b);
             }
@@ -134,11 +145,11 @@ public final class SqlHashComparison {
         return out.isEmpty() ? List.of(new long[] {0, -1}) : out;
     }
 
-    private void submit(Side side, ConsistentRead read, TableId table, List<long[]> chunks, Scan scan, int[] only,
-                        BucketSums into, List<Future<Void>> running) {
+    private static void submit(Side side, HashSql queries, ConsistentRead read, TableId table, List<long[]> chunks,
+                               Scan scan, int[] only, BucketSums into, List<Future<Void>> running) {
         for (long[] chunk : chunks) {
-            String query = scan == Scan.TOTAL ? sql.total(table, chunk[0], chunk[1])
-                    : sql.aggregate(table, chunk[0], chunk[1], only);
+            String query = scan == Scan.TOTAL ? queries.total(table, chunk[0], chunk[1])
+                    : queries.aggregate(table, chunk[0], chunk[1], only);
             running.add(side.threads.submit(() -> {
                 try {
                     if (chunks.size() == 1) {
@@ -197,7 +208,7 @@ public final class SqlHashComparison {
                 sa.setFetchSize(FETCH);
                 sb.setFetchSize(FETCH);
                 try (ResultSet a = query(source, sa, sql.listing(sourceTable, only), sourceTable);
-                     ResultSet b = query(target, sb, sql.listing(targetTable, only), targetTable)) {
+                     ResultSet b = query(target, sb, targetSql.listing(targetTable, only), targetTable)) {
                     return merge(new Cursor(source, sourceTable, a), new Cursor(target, targetTable, b));
                 }
             }
