@@ -20,11 +20,18 @@ final class Differences {
 
     private final Map<String, Entry> kept = new LinkedHashMap<>();
     private long total;
+    private boolean overflowed;
 
+    /** Adds a difference; a second one for the same row (a duplicated key on the target) is counted, not kept. */
     void add(int bucket, String identity, RowDifference d) {
         total++;
+        if (kept.containsKey(identity)) {
+            return;
+        }
         if (kept.size() < KEEP) {
             kept.put(identity, new Entry(bucket, identity, d));
+        } else {
+            overflowed = true;
         }
     }
 
@@ -33,7 +40,7 @@ final class Differences {
     }
 
     boolean overflowed() {
-        return total > kept.size();
+        return overflowed;
     }
 
     /** The buckets the kept differences are in, ascending. */
