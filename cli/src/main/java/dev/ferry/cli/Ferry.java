@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             "Typical run: ferry check, ferry start (snapshot, then stream), ferry status, ferry switch, ferry verify."},
         subcommands = {
             CheckCommand.class,
+            SnapshotCommand.class,
             SwitchCommand.class,
             DiffCommand.class,
             DryRunCommand.class,

@@ -227,6 +227,41 @@ public final class StateStore implements AutoCloseable {
         addChunks(chunks);
     }
 
+    /** Replaces all of a table's chunks, finished ones too: its rows on the target were removed to start over. */
+    public void resetChunks(TableId table, List<ChunkState> chunks) {
+        update("DELETE FROM " + q + ".chunks WHERE source_schema = ? AND source_name = ?", table.schema(), table.name());
+        addChunks(chunks);
+    }
+
+    /**
+     * Records that a table was (partly) copied from a fresh snapshot taken at {@code lsn}, after the exported one was
+     * lost: it is consistent only once the stream has applied past that position.
+     */
+    public void setResyncLsn(TableId table, Lsn lsn) {
+        update("UPDATE " + q + ".tables SET resync_lsn = greatest(resync_lsn, ?::pg_lsn) WHERE source_schema = ? "
+                + "AND source_name = ?", lsn.toString(), table.schema(), table.name());
+    }
+
+    /** Tables copied in part from a fresh snapshot, with that snapshot's LSN. */
+    public Map<TableId, Lsn> resyncLsns() {
+        Map<TableId, Lsn> out = new LinkedHashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT source_schema, source_name, "
+                + "resync_lsn::text FROM " + q + ".tables WHERE resync_lsn IS NOT NULL ORDER BY 1, 2")) {
+            while (rs.next()) {
+                out.put(new TableId(rs.getString(1), rs.getString(2)), Lsn.parse(rs.getString(3)));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+        return out;
+    }
+
+    /** Records a table's copy as finished, with its totals. */
+    public void finishTable(TableId table, long rows, long bytes, double seconds) {
+        update("UPDATE " + q + ".tables SET state = 'copied', rows = ?, bytes = ?, seconds = ? WHERE source_schema = ? "
+                + "AND source_name = ?", rows, bytes, seconds, table.schema(), table.name());
+    }
+
     public List<ChunkState> chunks() {
         List<ChunkState> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(

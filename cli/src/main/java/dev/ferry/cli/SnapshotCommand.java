@@ -1,0 +1,75 @@
+package dev.ferry.cli;
+
+import dev.ferry.cli.progress.CopyProgress;
+import dev.ferry.cli.progress.SummaryTable;
+import dev.ferry.core.Db;
+import dev.ferry.core.JdbcLookup;
+import dev.ferry.snapshot.Snapshot;
+import dev.ferry.snapshot.SnapshotOptions;
+import dev.ferry.snapshot.SnapshotResult;
+import dev.ferry.transforms.Lookup;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "snapshot", sortOptions = false,
+        description = {"Create the publication and the replication slot on the source, then copy the chosen tables to "
+                + "the target exactly as they were at the slot's consistent point, in parallel, while the application "
+                + "keeps writing. Tables are created without indexes; keys and indexes are built after the copy, "
+                + "foreign keys added NOT VALID.",
+                "Run it again after an interruption to continue: finished chunks are skipped. On a finished run it "
+                        + "says so and does nothing. \"ferry start\" runs this, then streams the changes."})
+final class SnapshotCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    SnapshotFlags flags;
+
+    @Override
+    public Integer call() {
+        Settings s = connection.resolve(true, true);
+        PrintWriter out = spec.commandLine().getOut();
+        SnapshotResult r = run(s, flags, out);
+        out.flush();
+        return r == null ? 1 : 0;
+    }
+
+    /** Runs the snapshot with progress on {@code out} and prints the summary; what {@code ferry start} calls first. */
+    static SnapshotResult run(Settings s, SnapshotFlags flags, PrintWriter out) {
+        SnapshotOptions options = flags.options(s);
+        try (Connection lookupConnection = Db.open(s.source(), "source", "lookup");
+             CopyProgress progress = CopyProgress.create(flags.progress, out)) {
+            Lookup lookup = synchronizedLookup(new JdbcLookup(lookupConnection));
+            options = options.withTransforms(Transforms.chain(s, lookup)).withListener(progress);
+            SnapshotResult r = Snapshot.run(options);
+            progress.close();
+            if (r.alreadyDone()) {
+                out.println("The snapshot of this run had finished already (consistent point " + r.consistentLsn()
+                        + "); nothing was copied.");
+                return r;
+            }
+            SummaryTable.print(out, r);
+            return r;
+        } catch (SQLException e) {
+            throw dev.ferry.core.ServerErrors.during("closing the lookup session", "source", e);
+        }
+    }
+
+    /** Copy workers share one lookup session (enrichment transforms); its reads are serialised. */
+    private static Lookup synchronizedLookup(Lookup lookup) {
+        return (table, key) -> {
+            synchronized (lookup) {
+                return lookup.find(table, key);
+            }
+        };
+    }
+}

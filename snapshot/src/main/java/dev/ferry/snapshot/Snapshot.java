@@ -1,0 +1,403 @@
+package dev.ferry.snapshot;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Db;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.Lsn;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.core.catalog.Catalog;
+import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.state.ChunkState;
+import dev.ferry.core.state.Phase;
+import dev.ferry.core.state.RunInfo;
+import dev.ferry.core.state.StateStore;
+import dev.ferry.snapshot.SnapshotResult.DeferredIndex;
+import dev.ferry.snapshot.SnapshotResult.TableResult;
+import dev.ferry.snapshot.internal.ChunkPlanner;
+import dev.ferry.snapshot.internal.Copier;
+import dev.ferry.snapshot.internal.CopyPool;
+import dev.ferry.snapshot.internal.ExportedSnapshot;
+import dev.ferry.snapshot.internal.IndexBuilder;
+import dev.ferry.snapshot.internal.RateLimiter;
+import dev.ferry.snapshot.internal.SchemaBuilder;
+import dev.ferry.snapshot.internal.SlotMaker;
+import dev.ferry.snapshot.internal.TableWork;
+import dev.ferry.transforms.TableId;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@code ferry snapshot}: the consistent starting point and the initial copy (DESIGN.md steps 2 and 3).
+ *
+ * <p>A new run creates the publication and the slot with its exported snapshot, records the consistent LSN,
+ * creates the target tables without indexes, copies every table in parallel chunks under that snapshot, sets
+ * sequences, then builds keys and indexes and adds foreign keys {@code NOT VALID}.
+ *
+ * <p>Running it again continues the recorded run: finished chunks are skipped. When the exported snapshot is gone
+ * (its session died with the process), the work left is copied from a fresh snapshot by primary-key ranges: a
+ * table caught mid-copy is emptied and copied again that way (its block ranges belonged to the lost snapshot and
+ * cannot be matched against a new one; its key ranges can, so a further interruption loses no finished chunk).
+ * Streaming still starts from the slot's LSN; replaying older changes over the fresher rows converges because
+ * apply is an upsert or delete by key. Such tables are reported in {@link SnapshotResult#resyncLsn()}, with their
+ * unique secondary indexes deferred. A finished run is reported and left alone.
+ */
+public final class Snapshot {
+    private final SnapshotOptions o;
+    private final SnapshotListener listener;
+
+    private Snapshot(SnapshotOptions options) {
+        this.o = options;
+        this.listener = options.listener();
+    }
+
+    /** Runs or continues the snapshot; the single writer of the state store while it runs. */
+    public static SnapshotResult run(SnapshotOptions options) {
+        return new Snapshot(options).execute();
+    }
+
+    /** Builds the unique indexes a resynced table had to wait for; call once the stream passed their LSN. */
+    public static void buildDeferred(ConnectionSpec target, List<DeferredIndex> deferred) {
+        IndexBuilder.buildDeferred(target, deferred);
+    }
+
+    private SnapshotResult execute() {
+        long t0 = System.nanoTime();
+        try (StateStore store = StateStore.open(o.target(), o.stateSchema())) {
+            store.lockWriter("snapshot");
+            var run = store.run();
+            return run.isEmpty() ? start(store, t0) : resume(store, run.get(), t0);
+        }
+    }
+
+    // ---- a new run ----
+
+    private SnapshotResult start(StateStore store, long t0) {
+        try (Connection coord = Db.open(o.source(), "source", "snapshot")) {
+            Catalog pre = readCatalog(coord, o.tables());
+            requireReplicable(pre);
+            prepareTargetTables(works(pre));
+            List<TableId> roots = pre.tables().values().stream()
+                    .filter(t -> t.parent() == null || !pre.tables().containsKey(t.parent())).map(TableInfo::id).toList();
+            listener.message("creating publication \"" + o.publication() + "\" and replication slot \"" + o.slot() + "\"");
+            SlotMaker.Created made = new SlotMaker(o.source(), listener::message)
+                    .create(coord, roots, o.publication(), o.slot(), o.slotTimeout());
+            ExportedSnapshot snap = made.snapshot();
+            try {
+                store.createRun(new RunInfo(o.source().redacted(), made.systemId(), o.slot(), o.publication(), snap.lsn(),
+                        snap.name(), Phase.SNAPSHOT, Instant.now()));
+            } catch (RuntimeException e) {
+                snap.release();
+                SlotMaker.dropQuietly(coord, o.slot(), o.publication());
+                throw e;
+            }
+            listener.message("consistent point " + snap.lsn() + " (snapshot " + snap.name() + ")");
+            try {
+                if (!ExportedSnapshot.importInto(coord, snap.name())) {
+                    throw new FerryException(ExitCode.SERVER, "the snapshot just exported by slot \"" + o.slot()
+                            + "\" vanished; run the same command again");
+                }
+                Catalog catalog = readCatalog(coord, o.tables());
+                Map<TableId, TableWork> works = works(catalog);
+                createSchema(store, catalog, works);
+                ChunkPlanner planner = new ChunkPlanner(coord, o.chunkBytes());
+                List<ChunkState> chunks = new ArrayList<>();
+                for (TableWork w : works.values()) {
+                    if (!w.source().partitioned()) {
+                        chunks.addAll(planner.byBlocks(w));
+                    }
+                }
+                store.addChunks(chunks);
+                Map<TableId, CopyPool.Timing> timings = copy(store, works, snap.name(), snap::release);
+                setSequences(coord, catalog, works);
+                coord.commit();
+                return finish(store, works, timings, snap.lsn(), o.slot(), o.publication(), false, t0);
+            } finally {
+                snap.release();
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("the snapshot", "source", e);
+        }
+    }
+
+    // ---- continuing a recorded run ----
+
+    private SnapshotResult resume(StateStore store, RunInfo run, long t0) {
+        if (run.phase() == Phase.STREAMING || run.phase() == Phase.SWITCHED) {
+            listener.message("the snapshot of this run finished already (consistent point " + run.consistentLsn()
+                    + ", slot \"" + run.slot() + "\"); nothing to do");
+            return new SnapshotResult(run.consistentLsn(), run.slot(), run.publication(), true, false, List.of(),
+                    store.resyncLsns(), List.of(), Duration.ofNanos(System.nanoTime() - t0));
+        }
+        requireSameSource(run);
+        List<TableId> wanted = new ArrayList<>(store.tableStates().keySet());
+        try (Connection coord = Db.open(o.source(), "source", "snapshot")) {
+            if (run.phase() == Phase.INDEXES) {
+                Map<TableId, TableWork> works = works(readCatalog(coord, wanted));
+                listener.message("the copy had finished; building keys and indexes");
+                return finish(store, works, Map.of(), run.consistentLsn(), run.slot(), run.publication(), true, t0);
+            }
+            ExportedSnapshot snap = null;
+            boolean original = run.snapshotName() != null && ExportedSnapshot.importInto(coord, run.snapshotName());
+            if (!original) {
+                snap = ExportedSnapshot.fresh(o.source());
+                if (!ExportedSnapshot.importInto(coord, snap.name())) {
+                    throw new FerryException(ExitCode.SERVER, "a fresh snapshot vanished at once; run the same command again");
+                }
+                store.setSnapshotName(snap.name());
+                listener.message("the exported snapshot of this run is gone; continuing from a fresh snapshot at "
+                        + snap.lsn() + " (streaming still starts at " + run.consistentLsn() + ")");
+            }
+            try {
+                Catalog catalog = readCatalog(coord, wanted.isEmpty() ? o.tables() : wanted);
+                Map<TableId, TableWork> works = works(catalog);
+                createSchema(store, catalog, works);
+                if (snap != null) {
+                    replan(store, coord, works, snap.lsn());
+                }
+                ExportedSnapshot s = snap;
+                String name = original ? run.snapshotName() : snap.name();
+                Map<TableId, CopyPool.Timing> timings = copy(store, works, name, () -> {
+                    if (s != null) {
+                        s.release();
+                    }
+                });
+                setSequences(coord, catalog, works);
+                coord.commit();
+                return finish(store, works, timings, run.consistentLsn(), run.slot(), run.publication(), true, t0);
+            } finally {
+                if (snap != null) {
+                    snap.release();
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("continuing the snapshot", "source", e);
+        }
+    }
+
+    /**
+     * Re-plans unfinished tables for a fresh snapshot. Key-range chunks stay valid; block-range chunks do not, so
+     * such a table is emptied and planned again by key ranges (or as a whole when it has no key).
+     */
+    private void replan(StateStore store, Connection coord, Map<TableId, TableWork> works, Lsn fresh) {
+        ChunkPlanner planner = new ChunkPlanner(coord, o.chunkBytes());
+        Map<TableId, List<ChunkState>> byTable = store.chunks().stream().collect(Collectors.groupingBy(
+                c -> new TableId(c.schema(), c.table()), LinkedHashMap::new, Collectors.toList()));
+        try (Connection target = Db.open(o.target(), "target", "snapshot"); Statement st = target.createStatement()) {
+            for (TableWork w : works.values()) {
+                if (w.source().partitioned()) {
+                    continue;
+                }
+                List<ChunkState> chunks = byTable.getOrDefault(w.id(), List.of());
+                if (!chunks.isEmpty() && chunks.stream().allMatch(ChunkState::done)) {
+                    continue;
+                }
+                if (chunks.isEmpty() || chunks.stream().allMatch(c -> c.kind().equals(ChunkPlanner.KEY))) {
+                    store.addChunks(planner.byKeys(w));
+                } else {
+                    if (!w.source().schema().hasKey()) {
+                        listener.message("table " + w.id() + " has no primary key and was not finished when the exported "
+                                + "snapshot was lost, so its copy cannot be continued: copying it again from the start");
+                    }
+                    st.execute("TRUNCATE ONLY " + w.targetId().quoted());
+                    store.resetChunks(w.id(), planner.byKeys(w));
+                }
+                store.setResyncLsn(w.id(), fresh);
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("emptying an unfinished table", "target", e);
+        }
+    }
+
+    private void requireSameSource(RunInfo run) {
+        try (Connection repl = Db.openReplication(o.source(), "source", "check")) {
+            String id = SlotMaker.systemId(repl);
+            if (!id.equals(run.sourceSystemId())) {
+                throw new FerryException(ExitCode.USAGE, "the run recorded on the target (state schema \"" + o.stateSchema()
+                        + "\") was started from another source server (system identifier " + run.sourceSystemId()
+                        + ", this one is " + id + "); pass the source of that run, or another --state-schema");
+            }
+            try (Statement st = repl.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT 1 FROM pg_replication_slots WHERE slot_name = " + dev.ferry.transforms.Identifiers.literal(run.slot()))) {
+                if (!rs.next()) {
+                    throw new FerryException(ExitCode.SERVER, "replication slot \"" + run.slot() + "\" of this run no "
+                            + "longer exists on the source, so the changes since " + run.consistentLsn() + " are lost; "
+                            + "drop the state schema \"" + o.stateSchema() + "\" on the target and start again");
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("checking the source of the run", "source", e);
+        }
+    }
+
+    // ---- steps shared by both ----
+
+    private Catalog readCatalog(Connection c, Collection<TableId> wanted) {
+        CatalogReader reader = new CatalogReader(c, o.stateSchema());
+        if (!wanted.isEmpty()) {
+            List<TableId> missing = reader.missing(wanted);
+            if (!missing.isEmpty()) {
+                throw FerryException.usage("table" + (missing.size() > 1 ? "s " : " ") + missing.stream()
+                        .map(TableId::toString).collect(Collectors.joining(", ")) + " do" + (missing.size() > 1 ? "" : "es")
+                        + " not exist on the source; check --tables");
+            }
+        }
+        Catalog catalog = reader.read(wanted);
+        if (catalog.tables().isEmpty()) {
+            throw FerryException.usage("the source database has no tables to move; check --source and --tables");
+        }
+        return catalog;
+    }
+
+    private Map<TableId, TableWork> works(Catalog catalog) {
+        Map<TableId, TableWork> works = new LinkedHashMap<>();
+        for (TableInfo t : catalog.tables().values()) {
+            works.put(t.id(), TableWork.of(t, o.transforms()));
+        }
+        return works;
+    }
+
+    private static void requireReplicable(Catalog catalog) {
+        for (TableInfo t : catalog.tables().values()) {
+            if (!t.replicable() && !t.partitioned()) {
+                throw FerryException.usage("table " + t.id() + " has no primary key and no REPLICA IDENTITY FULL, so its "
+                        + "updates and deletes cannot be streamed (and publishing it would make them fail on the source); "
+                        + "add a primary key or run ALTER TABLE " + t.id().quoted() + " REPLICA IDENTITY FULL");
+            }
+        }
+    }
+
+    /** Refuses target tables that already hold rows, or empties them with --truncate-target. */
+    private void prepareTargetTables(Map<TableId, TableWork> works) {
+        try (Connection c = Db.open(o.target(), "target", "snapshot"); Statement st = c.createStatement()) {
+            List<TableId> full = new ArrayList<>();
+            for (TableWork w : works.values()) {
+                if (w.source().partitioned()) {
+                    continue;
+                }
+                String t = w.targetId().quoted();
+                try (ResultSet rs = st.executeQuery("SELECT to_regclass(" + dev.ferry.transforms.Identifiers.literal(t)
+                        + ") IS NOT NULL")) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        continue;
+                    }
+                }
+                try (ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM ONLY " + t + ")")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        full.add(w.targetId());
+                    }
+                }
+            }
+            if (full.isEmpty()) {
+                return;
+            }
+            if (!o.truncateTarget()) {
+                throw FerryException.usage("target table" + (full.size() > 1 ? "s " : " ") + full.stream()
+                        .map(TableId::toString).collect(Collectors.joining(", ")) + " already hold" + (full.size() > 1 ? "" : "s")
+                        + " rows and Ferry does not write into a non-empty table; empty " + (full.size() > 1 ? "them" : "it")
+                        + ", or pass --truncate-target to let Ferry do it");
+            }
+            for (TableId t : full) {
+                listener.message("emptying target table " + t + " (--truncate-target)");
+                st.execute("TRUNCATE ONLY " + t.quoted());
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("checking the target tables", "target", e);
+        }
+    }
+
+    private void createSchema(StateStore store, Catalog catalog, Map<TableId, TableWork> works) {
+        listener.message("creating " + works.size() + " table(s) on the target, without indexes");
+        try (Connection c = Db.open(o.target(), "target", "schema")) {
+            new SchemaBuilder(c, listener::message).createTables(catalog, works, o.transforms());
+        } catch (SQLException e) {
+            throw ServerErrors.during("creating the target schema", "target", e);
+        }
+        works.values().forEach(w -> store.addTable(w.id(), w.targetId()));
+    }
+
+    private void setSequences(Connection coord, Catalog catalog, Map<TableId, TableWork> works) {
+        try (Connection c = Db.open(o.target(), "target", "schema")) {
+            new SchemaBuilder(c, listener::message).setSequences(coord, catalog, works);
+        } catch (SQLException e) {
+            throw ServerErrors.during("setting sequences", "target", e);
+        }
+    }
+
+    private Map<TableId, CopyPool.Timing> copy(StateStore store, Map<TableId, TableWork> works, String snapshot,
+                                               Runnable release) {
+        List<CopyPool.Job> jobs = new ArrayList<>();
+        Map<TableId, long[]> done = new LinkedHashMap<>();
+        for (ChunkState c : store.chunks()) {
+            TableWork w = works.get(new TableId(c.schema(), c.table()));
+            if (w == null) {
+                continue;
+            }
+            done.computeIfAbsent(w.id(), k -> new long[1])[0] += c.rows();
+            if (!c.done()) {
+                jobs.add(new CopyPool.Job(w, c));
+            }
+        }
+        for (TableWork w : works.values()) {
+            if (!w.source().partitioned()) {
+                listener.tablePlanned(w.id(), w.source().estimatedRows(), w.source().bytes(),
+                        done.getOrDefault(w.id(), new long[1])[0]);
+            }
+        }
+        if (jobs.isEmpty()) {
+            release.run();
+            return Map.of();
+        }
+        long tables = jobs.stream().map(j -> j.table().id()).distinct().count();
+        listener.message("copying " + jobs.size() + " chunk(s) of " + tables + " table(s) with " + Math.min(o.jobs(), jobs.size())
+                + " worker(s)" + (o.maxRate().unlimited() ? "" : ", at most " + o.maxRate()));
+        Copier copier = new Copier(new RateLimiter(o.maxRate()), listener, o.transforms(), o.stateSchema());
+        return new CopyPool(o.source(), o.target(), copier, listener).run(snapshot, jobs, o.jobs(), () -> {
+            release.run();
+            listener.message("every copy worker holds the snapshot; its exporting session is closed");
+        });
+    }
+
+    private SnapshotResult finish(StateStore store, Map<TableId, TableWork> works, Map<TableId, CopyPool.Timing> timings,
+                                  Lsn consistent, String slot, String publication, boolean resumed, long t0) {
+        store.setPhase(Phase.INDEXES);
+        Map<TableId, long[]> totals = new LinkedHashMap<>();
+        for (ChunkState c : store.chunks()) {
+            long[] t = totals.computeIfAbsent(new TableId(c.schema(), c.table()), k -> new long[2]);
+            t[0] += c.rows();
+            t[1] += c.bytes();
+        }
+        List<TableResult> tables = new ArrayList<>();
+        for (TableWork w : works.values()) {
+            if (w.source().partitioned()) {
+                continue;
+            }
+            long[] t = totals.getOrDefault(w.id(), new long[2]);
+            CopyPool.Timing timing = timings.get(w.id());
+            double seconds = timing == null ? 0 : timing.seconds();
+            tables.add(new TableResult(w.id(), w.targetId(), t[0], t[1], seconds));
+            if (timing != null) {
+                store.finishTable(w.id(), t[0], t[1], seconds);
+            }
+        }
+        listener.message("building primary keys and indexes");
+        Map<TableId, Lsn> resync = store.resyncLsns();
+        List<DeferredIndex> deferred = new IndexBuilder(o.target(), listener::message).build(works, o.jobs(), resync);
+        store.setPhase(Phase.STREAMING);
+        return new SnapshotResult(consistent, slot, publication, false, resumed, tables, resync, deferred,
+                Duration.ofNanos(System.nanoTime() - t0));
+    }
+}

@@ -1,0 +1,86 @@
+package dev.ferry.snapshot;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TransformChain;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What {@link Snapshot#run} needs. Immutable; {@link #of} gives the defaults, the {@code with...} methods change one
+ * setting.
+ *
+ * @param tables         source tables to move; empty means every table of the source
+ * @param jobs           copy workers, also the parallelism of the index build
+ * @param slotTimeout    how long slot creation may wait for transactions running on the source
+ * @param truncateTarget empty target tables that already hold rows instead of refusing
+ * @param chunkBytes     tables larger than this are split into ranges of about this size
+ * @param listener       receives progress; called from worker threads
+ */
+public record SnapshotOptions(
+        ConnectionSpec source,
+        ConnectionSpec target,
+        List<TableId> tables,
+        String stateSchema,
+        int jobs,
+        String slot,
+        String publication,
+        Duration slotTimeout,
+        boolean truncateTarget,
+        Rate maxRate,
+        long chunkBytes,
+        TransformChain transforms,
+        SnapshotListener listener) {
+
+    public static final String DEFAULT_SLOT = "ferry_slot";
+    public static final String DEFAULT_PUBLICATION = "ferry_pub";
+    public static final long DEFAULT_CHUNK_BYTES = 64L * 1024 * 1024;
+
+    public SnapshotOptions {
+        tables = List.copyOf(tables);
+        if (jobs < 1) {
+            throw new IllegalArgumentException("jobs must be at least 1");
+        }
+    }
+
+    public static SnapshotOptions of(ConnectionSpec source, ConnectionSpec target) {
+        return new SnapshotOptions(source, target, List.of(), "ferry", Runtime.getRuntime().availableProcessors(),
+                DEFAULT_SLOT, DEFAULT_PUBLICATION, Duration.ofSeconds(60), false, Rate.UNLIMITED, DEFAULT_CHUNK_BYTES,
+                TransformChain.identity(), SnapshotListener.SILENT);
+    }
+
+    public SnapshotOptions withTables(List<TableId> newTables) {
+        return new SnapshotOptions(source, target, newTables, stateSchema, jobs, slot, publication, slotTimeout,
+                truncateTarget, maxRate, chunkBytes, transforms, listener);
+    }
+
+    public SnapshotOptions withJobs(int newJobs) {
+        return new SnapshotOptions(source, target, tables, stateSchema, newJobs, slot, publication, slotTimeout,
+                truncateTarget, maxRate, chunkBytes, transforms, listener);
+    }
+
+    public SnapshotOptions withStateSchema(String schema) {
+        return new SnapshotOptions(source, target, tables, schema, jobs, slot, publication, slotTimeout,
+                truncateTarget, maxRate, chunkBytes, transforms, listener);
+    }
+
+    public SnapshotOptions withSlot(String newSlot, String newPublication, Duration timeout) {
+        return new SnapshotOptions(source, target, tables, stateSchema, jobs, newSlot, newPublication, timeout,
+                truncateTarget, maxRate, chunkBytes, transforms, listener);
+    }
+
+    public SnapshotOptions withCopy(boolean truncate, Rate rate, long newChunkBytes) {
+        return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
+                truncate, rate, newChunkBytes, transforms, listener);
+    }
+
+    public SnapshotOptions withTransforms(TransformChain chain) {
+        return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
+                truncateTarget, maxRate, chunkBytes, chain, listener);
+    }
+
+    public SnapshotOptions withListener(SnapshotListener l) {
+        return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
+                truncateTarget, maxRate, chunkBytes, transforms, l);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.ferry.snapshot.internal;
+
+import dev.ferry.core.ServerErrors;
+import dev.ferry.core.catalog.Catalog;
+import dev.ferry.core.catalog.SequenceInfo;
+import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.catalog.TypeInfo;
+import dev.ferry.core.ddl.DdlWriter;
+import dev.ferry.transforms.Column;
+import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TransformChain;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Creates the target's types, sequences and tables before the copy (no key, no index: rows load fastest into a
+ * bare heap), and sets sequences to the snapshot's values after it. Every statement is idempotent, so a resumed
+ * run simply runs this again.
+ */
+public final class SchemaBuilder {
+    private final Connection target;
+    private final Consumer<String> report;
+
+    public SchemaBuilder(Connection target, Consumer<String> report) {
+        this.target = target;
+        this.report = report;
+    }
+
+    public void createTables(Catalog catalog, Map<TableId, TableWork> works, TransformChain chain) {
+        Set<String> schemas = new LinkedHashSet<>();
+        catalog.types().forEach(t -> schemas.add(t.schema()));
+        catalog.sequences().forEach(s -> schemas.add(s.id().schema()));
+        works.values().forEach(w -> schemas.add(w.targetId().schema()));
+        for (String s : schemas) {
+            exec(DdlWriter.createSchema(s), "creating schema " + s);
+        }
+        for (String sql : chain.targetSetup()) {
+            exec(sql, "preparing the target for the transforms");
+        }
+        for (TypeInfo t : catalog.types()) {
+            exec(DdlWriter.createType(t), "creating type " + t.schema() + '.' + t.name());
+        }
+        for (SequenceInfo s : catalog.sequences()) {
+            if (!s.identity()) {
+                exec(DdlWriter.createSequence(s, sequenceType(s, works)), "creating sequence " + s.id());
+            }
+        }
+        for (TableWork w : works.values()) {
+            TableInfo info = w.source();
+            TableId parent = info.parent() == null ? null
+                    : works.containsKey(info.parent()) ? works.get(info.parent()).targetId() : info.parent();
+            List<SequenceInfo> identity = catalog.sequences().stream()
+                    .filter(s -> s.identity() && w.id().equals(s.ownerTable())).toList();
+            exec(DdlWriter.createTable(w.target(), info, parent, identity), "creating table " + w.targetId());
+        }
+        for (SequenceInfo s : catalog.sequences()) {
+            if (!s.identity() && s.ownerTable() != null && works.containsKey(s.ownerTable())) {
+                TableWork owner = works.get(s.ownerTable());
+                if (owner.target().indexOf(s.ownerColumn()) >= 0) {
+                    exec(DdlWriter.sequenceOwnedBy(s.id(), owner.targetId(), s.ownerColumn()),
+                            "tying sequence " + s.id() + " to its column");
+                }
+            }
+        }
+    }
+
+    /** The owning column's integer type on the target (a column widened to bigint widens its sequence). */
+    private static String sequenceType(SequenceInfo s, Map<TableId, TableWork> works) {
+        TableWork owner = s.ownerTable() == null ? null : works.get(s.ownerTable());
+        if (owner != null) {
+            String t = owner.target().column(s.ownerColumn()).map(Column::sequenceType).orElse(null);
+            if (t != null) {
+                return t;
+            }
+        }
+        return s.type();
+    }
+
+    /**
+     * Sets every sequence to the value {@code source} sees. Sequences are not transactional, so this is their value
+     * now rather than at the snapshot; {@code ferry switch} copies them again at the end anyway.
+     */
+    public void setSequences(Connection source, Catalog catalog, Map<TableId, TableWork> works) {
+        for (SequenceInfo s : catalog.sequences()) {
+            long last;
+            boolean called;
+            try (Statement st = source.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT last_value, is_called FROM " + s.id().quoted())) {
+                rs.next();
+                last = rs.getLong(1);
+                called = rs.getBoolean(2);
+            } catch (SQLException e) {
+                throw ServerErrors.during("reading sequence " + s.id(), "source", e);
+            }
+            TableWork owner = s.ownerTable() == null ? null : works.get(s.ownerTable());
+            String sql = s.identity() && owner != null
+                    ? DdlWriter.setIdentitySequence(owner.targetId(), s.ownerColumn(), last, called)
+                    : DdlWriter.setSequence(s.id(), last, called);
+            exec(sql, "setting sequence " + s.id());
+        }
+    }
+
+    private void exec(String sql, String what) {
+        try (Statement st = target.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw ServerErrors.during(what, "target", e);
+        }
+    }
+
+    Consumer<String> report() {
+        return report;
+    }
+}

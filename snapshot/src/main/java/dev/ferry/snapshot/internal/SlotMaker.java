@@ -1,0 +1,206 @@
+package dev.ferry.snapshot.internal;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Db;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.Lsn;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.transforms.Identifiers;
+import dev.ferry.transforms.TableId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Creates the run's consistent starting point on the source: a publication for the chosen tables (never
+ * {@code FOR ALL TABLES}), then a logical slot (pgoutput) that exports its snapshot.
+ *
+ * <p>Slot creation waits until every transaction that had written when it started has ended. While it waits,
+ * the transactions it waits for are reported (pid, age, state) every few seconds; after the timeout the
+ * creation is cancelled and the slot and publication created here are dropped, so a failed start leaves
+ * nothing behind.
+ */
+public final class SlotMaker {
+    /** The replication connection's answer; {@code snapshot.exporter()} must stay open while workers import. */
+    public record Created(ExportedSnapshot snapshot, String systemId) {}
+
+    private final ConnectionSpec source;
+    private final Consumer<String> report;
+
+    public SlotMaker(ConnectionSpec source, Consumer<String> report) {
+        this.source = source;
+        this.report = report;
+    }
+
+    /** The source's system identifier, so a run is never resumed against another server. */
+    public static String systemId(Connection replication) throws SQLException {
+        try (Statement st = replication.createStatement(); ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    public Created create(Connection sql, List<TableId> roots, String publication, String slot, Duration timeout) {
+        requireNoSlot(sql, slot);
+        createPublication(sql, roots, publication);
+        Connection repl = null;
+        try {
+            repl = Db.openReplication(source, "source", "slot");
+            String systemId = systemId(repl);
+            int pid;
+            try (Statement st = repl.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            Connection r = repl;
+            CompletableFuture<ExportedSnapshot> made = CompletableFuture.supplyAsync(() -> createSlot(r, slot));
+            ExportedSnapshot snap = await(made, sql, pid, slot, timeout);
+            return new Created(snap, systemId);
+        } catch (SQLException | RuntimeException e) {
+            ExportedSnapshot.closeQuietly(repl);
+            dropQuietly(sql, slot, publication);
+            if (e instanceof FerryException f) {
+                throw f;
+            }
+            throw e instanceof SQLException s ? ServerErrors.during("creating replication slot \"" + slot + "\"", "source", s)
+                    : (RuntimeException) e;
+        }
+    }
+
+    private static void requireNoSlot(Connection sql, String slot) {
+        try (PreparedStatement ps = sql.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    throw new FerryException(ExitCode.USAGE, "replication slot \"" + slot + "\" already exists on the "
+                            + "source but no run is recorded on the target; drop it (SELECT pg_drop_replication_slot("
+                            + Identifiers.literal(slot) + ")) or pass --slot with another name");
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading replication slots", "source", e);
+        }
+    }
+
+    private static void createPublication(Connection sql, List<TableId> roots, String publication) {
+        String tables = roots.stream().map(TableId::quoted).collect(Collectors.joining(", "));
+        try (Statement st = sql.createStatement()) {
+            st.execute("CREATE PUBLICATION " + Identifiers.quote(publication) + " FOR TABLE " + tables);
+        } catch (SQLException e) {
+            if ("42710".equals(e.getSQLState())) {
+                throw new FerryException(ExitCode.USAGE, "publication \"" + publication + "\" already exists on the "
+                        + "source but no run is recorded on the target; drop it (DROP PUBLICATION " + Identifiers.quote(publication)
+                        + ") or pass --publication with another name");
+            }
+            throw ServerErrors.during("creating publication \"" + publication + "\"", "source", e);
+        }
+    }
+
+    private static ExportedSnapshot createSlot(Connection repl, String slot) {
+        // The pre-15 spelling, which PostgreSQL 10 and later all accept; EXPORT_SNAPSHOT is its default anyway.
+        try (Statement st = repl.createStatement(); ResultSet rs = st.executeQuery(
+                "CREATE_REPLICATION_SLOT " + Identifiers.quote(slot) + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
+            rs.next();
+            return new ExportedSnapshot(rs.getString("snapshot_name"), Lsn.parse(rs.getString("consistent_point")), repl);
+        } catch (SQLException e) {
+            throw ServerErrors.during("creating replication slot \"" + slot + "\"", "source", e);
+        }
+    }
+
+    private ExportedSnapshot await(CompletableFuture<ExportedSnapshot> made, Connection sql, int pid, String slot,
+                                   Duration timeout) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        String blockers = "";
+        while (true) {
+            try {
+                return made.get(200, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                long now = System.nanoTime();
+                if (now >= nextReport || now >= deadline) {
+                    blockers = blockers(sql, pid);
+                    if (!blockers.isEmpty()) {
+                        report.accept("creating replication slot \"" + slot + "\" waits for " + blockers + " to end");
+                    }
+                    nextReport = now + TimeUnit.SECONDS.toNanos(5);
+                }
+                if (now >= deadline) {
+                    cancel(sql, pid);
+                    throw new FerryException(ExitCode.SERVER, "creating replication slot \"" + slot + "\" waited "
+                            + timeout.toSeconds() + " s for " + (blockers.isEmpty() ? "running transactions" : blockers)
+                            + " on the source; end them or raise --slot-timeout (the slot and publication were removed)");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancel(sql, pid);
+                throw new FerryException(ExitCode.INTERNAL, "interrupted while creating the replication slot", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    /** Transactions holding a write (an xid) that the slot's snapshot builder waits for. */
+    private static String blockers(Connection sql, int slotPid) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = sql.prepareStatement(
+                "SELECT pid, coalesce(extract(epoch FROM now() - xact_start)::int8, 0), coalesce(state, '?'), "
+                        + " coalesce(usename, '?'), left(coalesce(query, ''), 60) FROM pg_stat_activity "
+                        + "WHERE backend_xid IS NOT NULL AND pid <> ? AND pid <> pg_backend_pid() ORDER BY xact_start LIMIT 5")) {
+            ps.setInt(1, slotPid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add("transaction pid " + rs.getInt(1) + " (user " + rs.getString(4) + ", open " + rs.getLong(2)
+                            + " s, " + rs.getString(3) + ", last query: " + rs.getString(5).replaceAll("\\s+", " ") + ")");
+                }
+            }
+        }
+        return String.join(", ", out);
+    }
+
+    private static void cancel(Connection sql, int pid) {
+        try (PreparedStatement ps = sql.prepareStatement("SELECT pg_cancel_backend(?)")) {
+            ps.setInt(1, pid);
+            ps.execute();
+        } catch (SQLException ignored) {
+            // the connection is closed right after; the slot is dropped below
+        }
+    }
+
+    /** Removes what {@link #create} made, for a start that failed before its run was recorded. */
+    public static void dropQuietly(Connection sql, String slot, String publication) {
+        try (Statement st = sql.createStatement()) {
+            for (int i = 0; i < 50; i++) {
+                // A slot still active (its walsender not yet gone) cannot be dropped: wait a moment.
+                try (ResultSet rs = st.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = "
+                        + Identifiers.literal(slot))) {
+                    if (!rs.next()) {
+                        break;
+                    }
+                    if (!rs.getBoolean(1)) {
+                        st.execute("SELECT pg_drop_replication_slot(" + Identifiers.literal(slot) + ")");
+                        break;
+                    }
+                }
+                Thread.sleep(100);
+            }
+            st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(publication));
+        } catch (SQLException ignored) {
+            // best effort: the original failure is what the user needs to see
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
