@@ -141,8 +141,8 @@ final class VerifyCommand implements Callable<Integer> {
             n.put("target", t.target().toString());
             n.put("equal", t.equal());
             n.put("method", t.method());
-            n.put("sourceRows", t.sourceRows());
-            n.put("targetRows", t.targetRows());
+            n.put("source_rows", t.sourceRows());
+            n.put("target_rows", t.targetRows());
             n.put("differences", t.differences());
             ArrayNode listed = n.putArray("listed");
             for (RowDifference d : t.listed()) {

@@ -57,8 +57,13 @@ final class HashSql {
         return hash.sql(rowText(columns), 0);
     }
 
+    /** The key as text: a single column's own text (cheaper than a record), else the record of the key columns. */
+    private String keyText() {
+        return key.size() == 1 ? "t." + Identifiers.quote(key.get(0)) + "::text" : rowText(key);
+    }
+
     private String keyBucket() {
-        return "(" + hash.sql(rowText(key), 1) + " & " + mask + ")::int";
+        return "(" + hash.sql(keyText(), 1) + " & " + mask + ")::int";
     }
 
     private static String bucketFilter(String bucketExpr, int[] only) {
@@ -122,7 +127,7 @@ final class HashSql {
             for (int i = 0; i < key.size(); i++) {
                 outer.append(", k").append(i);
             }
-            return "SELECT b, kt, h" + outer + " FROM (SELECT " + keyBucket() + " AS b, " + rowText(key) + " AS kt, "
+            return "SELECT b, kt, h" + outer + " FROM (SELECT " + keyBucket() + " AS b, " + keyText() + " AS kt, "
                     + rowHash() + " AS h" + keys + " FROM ONLY " + table.quoted() + " t) s" + bucketFilter("b", only)
                     + " ORDER BY b, convert_to(kt, 'UTF8')";
         }
