@@ -92,4 +92,84 @@ class SnapshotIT {
         assertEquals("1", servers.source().queryValue("stories",
                 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'slot_stories'"));
     }
+
+    @Test
+    void trickyIdentifiersRoundTrip() {
+        createDatabases("tricky");
+        servers.source().execute("tricky", """
+                CREATE SCHEMA "Sales Ünïcode";
+                CREATE TYPE "Sales Ünïcode"."Mood ""x""\" AS ENUM ('a''b', 'c d');
+                CREATE TABLE "Sales Ünïcode"."user" (id int PRIMARY KEY, "Select" text UNIQUE);
+                CREATE TABLE "Sales Ünïcode"."Order ""Lines"", v2" (
+                  "ID" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                  "a,b" text NOT NULL DEFAULT 'x,y', "ñ" "Sales Ünïcode"."Mood ""x""\",
+                  "user id" int REFERENCES "Sales Ünïcode"."user"(id), "tab	name" text);
+                CREATE INDEX "Idx ""q""\" ON "Sales Ünïcode"."Order ""Lines"", v2" ("a,b", "ñ");
+                INSERT INTO "Sales Ünïcode"."user" SELECT g, 'sel ' || g FROM generate_series(1, 100) g;
+                INSERT INTO "Sales Ünïcode"."Order ""Lines"", v2" ("a,b", "ñ", "user id", "tab	name")
+                  SELECT 'v' || g, (ARRAY['a''b', 'c d'])[1 + g % 2]::"Sales Ünïcode"."Mood ""x""\", 1 + g % 100, E'x\ty'
+                  FROM generate_series(1, 1000) g;
+                """);
+        FerryRun r = snapshot("tricky", "--tables", "\"Sales Ünïcode\".\"user\",\"Sales Ünïcode\".\"Order \"\"Lines\"\", v2\"");
+        assertEquals(0, r.exit(), r.all());
+        for (String t : List.of("\"Sales Ünïcode\".\"user\"", "\"Sales Ünïcode\".\"Order \"\"Lines\"\", v2\"")) {
+            assertEquals(rows(servers.source(), "tricky", t, "1"), rows(servers.target(), "tricky", t, "1"), t);
+        }
+        assertEquals("1", servers.target().queryValue("tricky", "SELECT count(*) FROM pg_indexes WHERE indexname = 'Idx \"q\"'"));
+        assertEquals("1001", servers.target().queryValue("tricky",
+                "INSERT INTO \"Sales Ünïcode\".\"Order \"\"Lines\"\", v2\" (\"user id\") VALUES (1) RETURNING \"ID\""),
+                "the identity sequence continues after the copied rows");
+    }
+
+    @Test
+    void refusesANonEmptyTargetTableUnlessToldToTruncateIt() {
+        createDatabases("nonempty");
+        servers.source().execute("nonempty", "CREATE TABLE t (id int PRIMARY KEY, v text); "
+                + "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 500) g");
+        servers.target().execute("nonempty", "CREATE TABLE t (id int, v text); INSERT INTO t VALUES (-1, 'stale')");
+        FerryRun refused = snapshot("nonempty");
+        assertEquals(2, refused.exit(), refused.all());
+        assertTrue(refused.err().contains("target table public.t already holds rows")
+                && refused.err().contains("--truncate-target"), refused.all());
+        assertEquals("0", servers.source().queryValue("nonempty",
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'slot_nonempty'"), "nothing left behind");
+        assertEquals("0", servers.source().queryValue("nonempty", "SELECT count(*) FROM pg_publication"));
+        FerryRun r = snapshot("nonempty", "--truncate-target");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals(rows(servers.source(), "nonempty", "t", "1"), rows(servers.target(), "nonempty", "t", "1"));
+    }
+
+    @Test
+    void aFinishedRunSaysSoAndDoesNothing() {
+        createDatabases("finished");
+        servers.source().execute("finished", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 10)");
+        assertEquals(0, snapshot("finished").exit());
+        servers.source().execute("finished", "INSERT INTO t VALUES (11)");
+        FerryRun again = snapshot("finished");
+        assertEquals(0, again.exit(), again.all());
+        assertTrue(again.out().contains("had finished already"), again.all());
+        assertEquals("10", servers.target().queryValue("finished", "SELECT count(*) FROM t"));
+    }
+
+    @Test
+    void transformedTablesAreParsedReshapedAndWrittenAsText(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        createDatabases("reshaped");
+        servers.source().execute("reshaped", "CREATE TABLE orders (id int PRIMARY KEY, qty int, note text, "
+                + "total numeric GENERATED ALWAYS AS (id * 2) STORED); "
+                + "INSERT INTO orders SELECT g, g, CASE WHEN g % 3 = 0 THEN NULL ELSE E'a\\tb\\\\N ' || g END "
+                + "FROM generate_series(1, 3000) g");
+        java.nio.file.Path config = dir.resolve("ferry.yml");
+        java.nio.file.Files.writeString(config, """
+                transforms:
+                  - type: rename-column
+                    table: public.orders
+                    column: qty
+                    to: quantity
+                """);
+        FerryRun r = snapshot("reshaped", "--config", config.toString(), "--chunk-size", "32kB", "--jobs", "2");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals(servers.source().query("reshaped", "SELECT id, qty, note, total FROM orders ORDER BY id"),
+                servers.target().query("reshaped", "SELECT id, quantity, note, total FROM orders ORDER BY id"));
+    }
 }
