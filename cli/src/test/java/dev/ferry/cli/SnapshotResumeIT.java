@@ -1,0 +1,164 @@
+package dev.ferry.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.embedded.ServerPair;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kill -9 at various points of {@code ferry snapshot}, then the same command: the target ends exact. */
+class SnapshotResumeIT {
+    static ServerPair servers;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        servers = ServerPair.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        servers.close();
+    }
+
+    static void createTables(String db) {
+        servers.source().execute("CREATE DATABASE " + db);
+        servers.target().execute("CREATE DATABASE " + db);
+        servers.source().execute(db, "CREATE TABLE big (id bigint PRIMARY KEY, val bigint NOT NULL, pad text NOT NULL); "
+                + "CREATE TABLE big2 (id bigint PRIMARY KEY, val bigint NOT NULL, pad text NOT NULL); "
+                + "CREATE TABLE nokey (a int, b text); ALTER TABLE nokey REPLICA IDENTITY FULL; "
+                + "INSERT INTO big SELECT g, g, repeat('b', 120) FROM generate_series(1, 120000) g; "
+                + "INSERT INTO big2 SELECT g, g, repeat('c', 120) FROM generate_series(1, 60000) g; "
+                + "INSERT INTO nokey SELECT g % 100, 'same ' || (g % 100) FROM generate_series(1, 20000) g");
+        servers.source().execute(db, "VACUUM ANALYZE");
+    }
+
+    static String[] args(String db, String... extra) {
+        List<String> a = new ArrayList<>(List.of("snapshot", "--source", servers.source().uri(db), "--target",
+                servers.target().uri(db), "--jobs", "2", "--chunk-size", "1MB", "--slot", "slot_" + db,
+                "--publication", "pub_" + db, "--progress", "log"));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
+    /** A number from the target's state, or -1 while the state schema does not exist yet. */
+    static long state(String db, String sql) {
+        try {
+            String v = servers.target().queryValue(db, sql);
+            return v == null ? 0 : Long.parseLong(v);
+        } catch (IllegalStateException e) {
+            return -1;
+        }
+    }
+
+    static long doneChunks(String db, String table) {
+        return state(db, "SELECT count(*) FROM ferry.chunks WHERE done AND source_name = '" + table + "'");
+    }
+
+    static long chunks(String db, String table) {
+        return state(db, "SELECT count(*) FROM ferry.chunks WHERE source_name = '" + table + "'");
+    }
+
+    void killWhen(Process p, Path log, BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertTrue(p.isAlive(), "ferry ended before the kill point:\n" + Files.readString(log));
+            assertTrue(System.nanoTime() < deadline, "kill point not reached:\n" + Files.readString(log));
+            Thread.sleep(10);
+        }
+        p.destroyForcibly().waitFor();
+    }
+
+    static void assertSame(String db, String table, String order) {
+        String q = "SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY " + order + ")) FROM " + table + " t";
+        assertEquals(servers.source().queryValue(db, q), servers.target().queryValue(db, q), table);
+    }
+
+    @Test
+    void killedMidCopyTheSameCommandSkipsFinishedTablesAndRecopiesTheRestFromAFreshSnapshot() throws Exception {
+        String db = "midcopy";
+        createTables(db);
+        Path log = dir.resolve("first.log");
+        Process p = FerryRun.start(log, args(db, "--max-rate", "30000rows"));
+        killWhen(p, log, () -> chunks(db, "big") > 0 && doneChunks(db, "big") == chunks(db, "big")
+                && doneChunks(db, "big2") > 0);
+        assertTrue(doneChunks(db, "big2") < chunks(db, "big2"), "killed while big2 was being copied");
+        assertTrue(Files.readString(log).contains("its exporting session is closed"), Files.readString(log));
+        String bigInserts = servers.target().queryValue(db, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'big'");
+        // Changes after the kill: the unfinished table is copied from a fresh snapshot and must show them.
+        servers.source().execute(db, "INSERT INTO big2 SELECT g, -g, 'new' FROM generate_series(100001, 100500) g; "
+                + "DELETE FROM big2 WHERE id <= 100");
+
+        FerryRun r = FerryRun.run(args(db));
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.out().contains("continuing from a fresh snapshot"), r.all());
+        assertTrue(r.out().contains("table public.nokey has no primary key"), r.all());
+        assertSame(db, "big", "id");
+        assertSame(db, "big2", "id");
+        assertSame(db, "nokey", "a, b");
+        assertEquals(bigInserts, servers.target().queryValue(db, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'big'"),
+                "the finished table was not copied again");
+        assertNotNull(servers.target().queryValue(db, "SELECT resync_lsn FROM ferry.tables WHERE source_name = 'big2'"));
+        assertEquals(null, servers.target().queryValue(db, "SELECT resync_lsn FROM ferry.tables WHERE source_name = 'big'"));
+        assertEquals("t", servers.target().queryValue(db, "SELECT bool_and(kind = 'key') FROM ferry.chunks WHERE source_name = 'big2'"));
+        assertEquals("1", servers.target().queryValue(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'big2'"),
+                "the key was built, so no row is there twice");
+        FerryRun again = FerryRun.run(args(db));
+        assertTrue(again.out().contains("had finished already"), again.all());
+    }
+
+    @Test
+    void killedTwiceKeyRangeChunksFinishedAfterTheFirstResumeAreKept() throws Exception {
+        String db = "twice";
+        createTables(db);
+        Path log1 = dir.resolve("first.log");
+        Process p1 = FerryRun.start(log1, args(db, "--max-rate", "30000rows"));
+        killWhen(p1, log1, () -> doneChunks(db, "big") >= 2);
+        Path log2 = dir.resolve("second.log");
+        Process p2 = FerryRun.start(log2, args(db, "--max-rate", "30000rows"));
+        killWhen(p2, log2, () -> state(db, "SELECT count(*) FROM ferry.chunks WHERE done AND kind = 'key' "
+                + "AND source_name = 'big'") >= 2);
+        assertTrue(Files.readString(log2).contains("continuing from a fresh snapshot"), Files.readString(log2));
+        List<List<String>> keptChunks = servers.target().query(db, "SELECT chunk, lower_bound, upper_bound, rows FROM ferry.chunks "
+                + "WHERE done AND source_name = 'big' ORDER BY chunk");
+        long total = chunks(db, "big");
+
+        FerryRun r = FerryRun.run(args(db));
+        assertEquals(0, r.exit(), r.all());
+        List<List<String>> after = servers.target().query(db, "SELECT chunk, lower_bound, upper_bound, rows FROM ferry.chunks "
+                + "WHERE source_name = 'big' ORDER BY chunk");
+        assertEquals(total, after.size(), "the key ranges were not planned again");
+        assertTrue(after.containsAll(keptChunks), "finished key-range chunks are kept as they were");
+        assertFalse(keptChunks.isEmpty());
+        assertSame(db, "big", "id");
+        assertSame(db, "big2", "id");
+        assertSame(db, "nokey", "a, b");
+    }
+
+    @Test
+    void killedRightAfterTheRunWasRecordedTheSameCommandFinishesIt() throws Exception {
+        String db = "early";
+        createTables(db);
+        Path log = dir.resolve("early.log");
+        Process p = FerryRun.start(log, args(db, "--max-rate", "30000rows"));
+        killWhen(p, log, () -> state(db, "SELECT count(*) FROM ferry.run") > 0);
+        FerryRun r = FerryRun.run(args(db));
+        assertEquals(0, r.exit(), r.all());
+        assertSame(db, "big", "id");
+        assertSame(db, "big2", "id");
+        assertSame(db, "nokey", "a, b");
+        assertEquals("1", servers.source().queryValue(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'slot_early'"));
+    }
+}
