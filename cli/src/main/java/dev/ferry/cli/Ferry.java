@@ -19,12 +19,14 @@ import picocli.CommandLine.Command;
             "Typical run: ferry check, ferry start (snapshot, then stream), ferry status, ferry switch, ferry verify."},
         subcommands = {
             CheckCommand.class,
-            SnapshotCommand.class,
-            SwitchCommand.class,
             DiffCommand.class,
             DryRunCommand.class,
-            DemoCommand.class,
+            StartCommand.class,
+            SnapshotCommand.class,
+            StreamCommand.class,
             VerifyCommand.class,
+            SwitchCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {"", "Exit status: 0 success, 1 problems or differences found, 2 bad usage or configuration,",

@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -28,12 +27,12 @@ import java.util.stream.Stream;
  * A torn last line (the writer was killed mid-line, after its last flush) is ignored: it was never flushed
  * before a target commit, so the target does not hold it either.
  */
-public final class JournalReader implements Iterable<JournalEntry> {
+public final class JournalReader implements Iterable<JournalItem> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final Path dir;
     private final Lsn from;
 
-    /** @param from only changes after this LSN (exclusive); {@link Lsn#ZERO} for all */
+    /** @param from only transactions committed after this LSN (exclusive); {@link Lsn#ZERO} for all */
     public JournalReader(Path dir, Lsn from) {
         if (!Files.isDirectory(dir)) {
             throw FerryException.usage("journal directory " + dir + " does not exist; pass the directory given to "
@@ -43,39 +42,22 @@ public final class JournalReader implements Iterable<JournalEntry> {
         this.from = from;
     }
 
-    static String fileName(Lsn first) {
-        return String.format("journal-%016X.jsonl", first.value());
+    /** Files are numbered in write order; change LSNs are not monotonic across transactions, numbers are. */
+    static String nextFileName(Path dir) throws IOException {
+        List<Path> files = files(dir);
+        int next = files.isEmpty() ? 1 : Integer.parseInt(files.get(files.size() - 1).getFileName().toString()
+                .substring(8, 14)) + 1;
+        return String.format("journal-%06d.jsonl", next);
     }
 
     static List<Path> files(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("journal-[0-9A-F]{16}\\.jsonl")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().matches("journal-[0-9]{6}\\.jsonl")).sorted().toList();
         }
-    }
-
-    /** The LSN of the last complete change in the journal, if any. */
-    static Optional<Lsn> lastLsn(Path dir) throws IOException {
-        List<Path> files = files(dir);
-        for (int i = files.size() - 1; i >= 0; i--) {
-            Lsn last = null;
-            try (BufferedReader r = Files.newBufferedReader(files.get(i), StandardCharsets.UTF_8)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    JournalEntry e = parse(line);
-                    if (e != null) {
-                        last = e.lsn();
-                    }
-                }
-            }
-            if (last != null) {
-                return Optional.of(last);
-            }
-        }
-        return Optional.empty();
     }
 
     @Override
-    public Iterator<JournalEntry> iterator() {
+    public Iterator<JournalItem> iterator() {
         List<Path> files;
         try {
             files = files(dir);
@@ -85,7 +67,7 @@ public final class JournalReader implements Iterable<JournalEntry> {
         return new Iterator<>() {
             int index;
             BufferedReader reader;
-            JournalEntry next;
+            JournalItem next;
 
             @Override
             public boolean hasNext() {
@@ -103,10 +85,7 @@ public final class JournalReader implements Iterable<JournalEntry> {
                             reader = null;
                             continue;
                         }
-                        JournalEntry e = parse(line);
-                        if (e != null && e.lsn().isAfter(from)) {
-                            next = e;
-                        }
+                        next = parse(line);
                     }
                     return true;
                 } catch (IOException e) {
@@ -115,11 +94,11 @@ public final class JournalReader implements Iterable<JournalEntry> {
             }
 
             @Override
-            public JournalEntry next() {
+            public JournalItem next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                JournalEntry e = next;
+                JournalItem e = next;
                 next = null;
                 return e;
             }
@@ -127,7 +106,7 @@ public final class JournalReader implements Iterable<JournalEntry> {
     }
 
     /** Parses one line; null for a torn or empty line. */
-    static JournalEntry parse(String line) {
+    static JournalItem parse(String line) {
         if (line.isBlank()) {
             return null;
         }
@@ -137,14 +116,18 @@ public final class JournalReader implements Iterable<JournalEntry> {
         } catch (IOException e) {
             return null;
         }
+        if (n != null && n.has("commit")) {
+            return new JournalItem.Commit(n.get("xid").asLong(), Lsn.parse(n.get("commit").asText()),
+                    n.has("commit_time") ? Instant.parse(n.get("commit_time").asText()) : null);
+        }
         if (n == null || !n.has("lsn") || !n.has("values")) {
             return null;
         }
         try {
-            return new JournalEntry(Lsn.parse(n.get("lsn").asText()), n.get("xid").asLong(),
+            return new JournalItem.Change(new JournalEntry(Lsn.parse(n.get("lsn").asText()), n.get("xid").asLong(),
                     n.has("commit_time") ? Instant.parse(n.get("commit_time").asText()) : null,
                     new TableId(n.get("schema").asText(), n.get("table").asText()), Op.ofCode(n.get("op").asText().charAt(0)),
-                    map(n.get("key")), map(n.get("values")));
+                    map(n.get("key")), map(n.get("values"))));
         } catch (RuntimeException e) {
             throw new FerryException(ExitCode.USAGE, "journal line is not a Ferry change: "
                     + line.substring(0, Math.min(80, line.length())));
@@ -159,10 +142,15 @@ public final class JournalReader implements Iterable<JournalEntry> {
         return m;
     }
 
-    /** All entries, for tests of small journals. */
-    public List<JournalEntry> readAll() {
-        List<JournalEntry> out = new ArrayList<>();
+    /** The lines of small journals, for tests. */
+    public List<JournalItem> readAll() {
+        List<JournalItem> out = new ArrayList<>();
         forEach(out::add);
         return out;
+    }
+
+    /** The LSN below which replay skips transactions. */
+    public Lsn from() {
+        return from;
     }
 }

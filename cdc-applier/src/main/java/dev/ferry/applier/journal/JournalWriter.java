@@ -18,23 +18,23 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 /**
- * Appends changes as JSON lines to rotated files {@code journal-<LSN>.jsonl} in a directory only the owner can
+ * Appends changes as JSON lines to rotated files {@code journal-000001.jsonl}, ..., in a directory only the owner can
  * read (the files hold the data). {@link #flush()} makes everything written so far durable; the applier calls
  * it before the matching target commit, so the journal never misses a change the target holds.
  *
- * <p>A change at or below the last journaled commit LSN is skipped: after a restart Debezium delivers some
- * changes again, and the journal must hold each once. Not thread-safe.
+ * <p>Each source transaction is its changes followed by a commit line. After a crash Debezium may deliver a
+ * transaction again, so a journal can hold one twice; replay recognises the second by its commit LSN, exactly
+ * as the stream does. A transaction without its commit line (torn by a crash) is never applied. Not
+ * thread-safe.
  */
 public final class JournalWriter implements AutoCloseable {
     static final long ROTATE_BYTES = 64L << 20;
     private static final JsonFactory JSON = new JsonFactory();
 
     private final Path dir;
-    private final Lsn resumeAfter;
     private FileChannel channel;
     private CountingStream counting;
     private JsonGenerator json;
-    private Lsn last;
 
     public JournalWriter(Path dir) {
         this.dir = dir;
@@ -42,21 +42,16 @@ public final class JournalWriter implements AutoCloseable {
             if (!Files.exists(dir)) {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
-            this.resumeAfter = JournalReader.lastLsn(dir).orElse(Lsn.ZERO);
         } catch (IOException e) {
             throw new FerryException(ExitCode.USAGE, "cannot use " + dir + " as the journal directory: " + e.getMessage());
         }
-        this.last = resumeAfter;
     }
 
-    /** Journals one change; changes of one transaction must come in order and share its commit LSN. */
+    /** Journals one change (its own LSN); the transaction's commit line follows with {@link #commit}. */
     public void append(JournalEntry e) {
-        if (e.lsn().compareTo(resumeAfter) <= 0) {
-            return;
-        }
         try {
-            if (json == null || (counting.count >= ROTATE_BYTES && e.lsn().isAfter(last))) {
-                rotate(e.lsn());
+            if (json == null) {
+                rotate();
             }
             json.writeStartObject();
             json.writeStringField("lsn", e.lsn().toString());
@@ -71,7 +66,32 @@ public final class JournalWriter implements AutoCloseable {
             writeMap("values", e.values());
             json.writeEndObject();
             json.writeRaw('\n');
-            last = e.lsn();
+        } catch (IOException ex) {
+            throw diskProblem(ex);
+        }
+    }
+
+    /**
+     * Ends a transaction and makes it durable (fsync): call before the target commits it. Files rotate only
+     * here, so a transaction never spans two files.
+     */
+    public void commit(long xid, Lsn commitLsn, java.time.Instant commitTime) {
+        try {
+            if (json == null) {
+                rotate();
+            }
+            json.writeStartObject();
+            json.writeStringField("commit", commitLsn.toString());
+            json.writeNumberField("xid", xid);
+            if (commitTime != null) {
+                json.writeStringField("commit_time", commitTime.toString());
+            }
+            json.writeEndObject();
+            json.writeRaw('\n');
+            flush();
+            if (counting.count >= ROTATE_BYTES) {
+                closeFile();
+            }
         } catch (IOException ex) {
             throw diskProblem(ex);
         }
@@ -98,9 +118,9 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    private void rotate(Lsn first) throws IOException {
+    private void rotate() throws IOException {
         closeFile();
-        Path file = dir.resolve(JournalReader.fileName(first));
+        Path file = dir.resolve(JournalReader.nextFileName(dir));
         channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         counting = new CountingStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));

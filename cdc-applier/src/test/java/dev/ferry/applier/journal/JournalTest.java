@@ -1,7 +1,9 @@
 package dev.ferry.applier.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.core.Lsn;
 import dev.ferry.transforms.Op;
@@ -27,26 +29,29 @@ class JournalTest {
             values.put("id", id);
             values.put("note", note);
         }
-        return new JournalEntry(new Lsn(lsn), 700 + lsn, Instant.parse("2026-11-23T05:00:00Z"), T, op, Map.of("id", id), values);
+        return new JournalEntry(new Lsn(lsn), 700, Instant.parse("2026-11-23T05:00:00Z"), T, op, Map.of("id", id), values);
     }
 
     @Test
-    void changesComeBackInOrderWithNullsAndUnicodeIntact(@TempDir Path dir) {
+    void transactionsComeBackInOrderWithNullsAndUnicodeIntact(@TempDir Path dir) {
         Path j = dir.resolve("journal");
         try (JournalWriter w = new JournalWriter(j)) {
             w.append(entry(100, Op.INSERT, "1", "tab\there \\N ünï 🚢"));
-            w.append(entry(100, Op.INSERT, "2", null));
-            w.append(entry(200, Op.DELETE, "1", null));
-            w.flush();
+            w.append(entry(90, Op.INSERT, "2", null));
+            w.commit(700, new Lsn(120), null);
+            w.append(entry(130, Op.DELETE, "1", null));
+            w.commit(701, new Lsn(140), null);
         }
-        List<JournalEntry> all = new JournalReader(j, Lsn.ZERO).readAll();
-        assertEquals(3, all.size());
-        assertEquals("tab\there \\N ünï 🚢", all.get(0).values().get("note"));
-        assertNull(all.get(1).values().get("note"));
-        assertEquals(true, all.get(1).values().containsKey("note"));
-        assertEquals(Op.DELETE, all.get(2).op());
-        assertEquals(T, all.get(2).table());
-        assertEquals(1, new JournalReader(j, new Lsn(100)).readAll().size());
+        List<JournalItem> all = new JournalReader(j, Lsn.ZERO).readAll();
+        assertEquals(5, all.size());
+        JournalEntry first = ((JournalItem.Change) all.get(0)).entry();
+        assertEquals("tab\there \\N ünï 🚢", first.values().get("note"));
+        JournalEntry second = ((JournalItem.Change) all.get(1)).entry();
+        assertNull(second.values().get("note"));
+        assertTrue(second.values().containsKey("note"));
+        assertEquals(new Lsn(120), ((JournalItem.Commit) all.get(2)).lsn());
+        assertEquals(Op.DELETE, ((JournalItem.Change) all.get(3)).entry().op());
+        assertEquals(T, ((JournalItem.Change) all.get(3)).entry().table());
     }
 
     @Test
@@ -54,6 +59,7 @@ class JournalTest {
         Path j = dir.resolve("journal");
         try (JournalWriter w = new JournalWriter(j)) {
             w.append(entry(1, Op.INSERT, "1", "secret data"));
+            w.commit(1, new Lsn(2), null);
         }
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(j)));
         for (Path f : JournalReader.files(j)) {
@@ -62,19 +68,20 @@ class JournalTest {
     }
 
     @Test
-    void aRestartedWriterSkipsChangesAlreadyJournaledAndATornLineIsIgnored(@TempDir Path dir) throws IOException {
+    void aTornLastLineIsIgnoredAndARestartedWriterStartsANewFile(@TempDir Path dir) throws IOException {
         Path j = dir.resolve("journal");
         try (JournalWriter w = new JournalWriter(j)) {
             w.append(entry(100, Op.INSERT, "1", "a"));
-            w.append(entry(200, Op.INSERT, "2", "b"));
+            w.commit(1, new Lsn(110), null);
         }
-        Path file = JournalReader.files(j).get(0);
-        Files.writeString(file, "{\"lsn\":\"0/12C\",\"xid\":1,\"sch", StandardOpenOption.APPEND);
+        Files.writeString(JournalReader.files(j).get(0), "{\"lsn\":\"0/12C\",\"xid\":1,\"sch", StandardOpenOption.APPEND);
         try (JournalWriter w = new JournalWriter(j)) {
-            w.append(entry(200, Op.INSERT, "2", "b"));
-            w.append(entry(300, Op.UPDATE, "2", "c"));
+            w.append(entry(200, Op.UPDATE, "1", "b"));
+            w.commit(2, new Lsn(210), null);
         }
-        List<JournalEntry> all = new JournalReader(j, Lsn.ZERO).readAll();
-        assertEquals(List.of(100L, 200L, 300L), all.stream().map(e -> e.lsn().value()).toList());
+        assertEquals(2, JournalReader.files(j).size());
+        List<JournalItem> all = new JournalReader(j, Lsn.ZERO).readAll();
+        assertEquals(4, all.size());
+        assertInstanceOf(JournalItem.Commit.class, all.get(3));
     }
 }

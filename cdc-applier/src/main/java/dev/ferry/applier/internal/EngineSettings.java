@@ -1,0 +1,60 @@
+package dev.ferry.applier.internal;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.state.RunInfo;
+import java.util.Properties;
+
+/**
+ * The Debezium PostgreSQL connector settings of a Ferry stream: hand-off from the slot the snapshot created
+ * (no snapshot of its own, so exactly the changes after the consistent point), the most exact value modes,
+ * transaction boundaries, TRUNCATE, and heartbeats for quiet databases. STACK.md records why each is needed.
+ */
+public final class EngineSettings {
+    private EngineSettings() {}
+
+    public static Properties of(ConnectionSpec source, RunInfo run, String offsetsId,
+                         long heartbeatMillis) {
+        Properties p = new Properties();
+        p.setProperty("name", "ferry");
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("offset.storage", StateOffsetStore.class.getName());
+        p.setProperty(StateOffsetStore.KEY, offsetsId);
+        p.setProperty("offset.flush.interval.ms", "0");
+        p.setProperty("database.hostname", source.host());
+        p.setProperty("database.port", String.valueOf(source.port()));
+        p.setProperty("database.user", source.user());
+        p.setProperty("database.password", source.password() == null ? "" : source.password());
+        p.setProperty("database.dbname", source.database());
+        source.params().forEach((k, v) -> {
+            switch (k) {
+                case "sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword" -> p.setProperty("database." + k, v);
+                default -> { }
+            }
+        });
+        p.setProperty("topic.prefix", "ferry");
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", run.slot());
+        p.setProperty("publication.name", run.publication());
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("snapshot.mode", "no_data");
+        p.setProperty("provide.transaction.metadata", "true");
+        p.setProperty("skipped.operations", "none");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("time.precision.mode", "isostring");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("hstore.handling.mode", "map");
+        p.setProperty("include.unknown.datatypes", "true");
+        // No table.include.list: the publication already names the tables, and names with commas would break it.
+        p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatMillis));
+        p.setProperty("slot.drop.on.stop", "false");
+        p.setProperty("status.update.interval.ms", "1000");
+        p.setProperty("max.batch.size", "4096");
+        p.setProperty("max.queue.size", "16384");
+        p.setProperty("poll.interval.ms", "50");
+        p.setProperty("errors.max.retries", "0");
+        p.setProperty("schema.refresh.mode", "columns_diff_exclude_unchanged_toast");
+        return p;
+    }
+}

@@ -1,0 +1,340 @@
+package dev.ferry.applier.internal;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Db;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.Lsn;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.core.state.StateStore;
+import dev.ferry.transforms.Column;
+import dev.ferry.transforms.Identifiers;
+import dev.ferry.transforms.Op;
+import dev.ferry.transforms.Row;
+import dev.ferry.transforms.RowChange;
+import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TableSchema;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Writes changes to the target inside one open transaction per source transaction (or several), in batches:
+ * consecutive changes of one kind to one table become one multi-row statement. Inserts and complete updates are
+ * upserts and deletes tolerate a missing row, so changes replayed over newer copied rows converge.
+ * The session runs with {@code session_replication_role = replica}, as PostgreSQL's own apply worker does, so
+ * target triggers and foreign-key checks do not fire. Not thread-safe.
+ */
+public final class TargetWriter implements AutoCloseable {
+    static final int MAX_BATCH = 500;
+    static final int MAX_PARAMETERS = 30_000;
+
+    private final Connection c;
+    private final String stateSchema;
+    private final List<Row> pending = new ArrayList<>();
+    private final Set<List<String>> pendingKeys = new HashSet<>();
+    private Kind pendingKind;
+    private TableSchema pendingTable;
+    private long changes;
+    private boolean open;
+
+    private enum Kind { UPSERT, UPDATE_PRESENT, DELETE }
+
+    public TargetWriter(ConnectionSpec target, String stateSchema) {
+        this.c = Db.open(target, "target", "apply");
+        this.stateSchema = stateSchema;
+        try (Statement s = c.createStatement()) {
+            s.execute("SET session_replication_role = replica");
+            c.setAutoCommit(false);
+        } catch (SQLException e) {
+            throw ServerErrors.during("preparing the apply session (session_replication_role = replica needs a "
+                    + "superuser or, from PostgreSQL 15, GRANT SET ON PARAMETER)", "target", e);
+        }
+    }
+
+    public Connection connection() {
+        return c;
+    }
+
+    /** Changes written since the last commit. */
+    public long changes() {
+        return changes;
+    }
+
+    public boolean open() {
+        return open;
+    }
+
+    public void write(RowChange change) throws SQLException {
+        open = true;
+        changes++;
+        if (change.op() == Op.TRUNCATE) {
+            flush();
+            try (Statement s = c.createStatement()) {
+                s.execute("TRUNCATE " + change.table().quoted());
+            }
+            return;
+        }
+        Row row = change.row();
+        TableSchema t = row.schema();
+        if (!t.hasKey()) {
+            flush();
+            writeKeyless(change.op(), row, null);
+            return;
+        }
+        Kind kind = change.op() == Op.DELETE ? Kind.DELETE : complete(row) ? Kind.UPSERT : Kind.UPDATE_PRESENT;
+        List<String> key = keyValues(row);
+        if (kind != pendingKind || !t.id().equals(pendingTable == null ? null : pendingTable.id())
+                || (kind != Kind.DELETE && !sameColumns(row)) || pendingKeys.contains(key)
+                || pending.size() >= batchLimit(t)) {
+            flush();
+        }
+        pendingKind = kind;
+        pendingTable = t;
+        pending.add(row);
+        pendingKeys.add(key);
+    }
+
+    /** A keyless table's change: rows matched on every column, compared as text (json, point lack =). */
+    public void writeKeyless(Op op, Row row, Row before) throws SQLException {
+        open = true;
+        TableSchema t = row.schema();
+        List<Column> cols = present(row);
+        switch (op) {
+            case INSERT -> insertPlain(t, List.of(row), cols);
+            case DELETE, UPDATE -> {
+                Row match = before != null ? before : row;
+                List<Column> matchCols = present(match);
+                // Both sides through the column type, then text: json and point lack "=", and the value's spelling
+                // from the source need not match PostgreSQL's output form.
+                String where = matchCols.stream().map(col -> col.quotedName() + "::text IS NOT DISTINCT FROM (?::"
+                        + col.type() + ")::text")
+                        .collect(Collectors.joining(" AND "));
+                String target = "ctid = (SELECT ctid FROM " + t.id().quoted() + " WHERE " + where + " LIMIT 1)";
+                String sql = op == Op.DELETE ? "DELETE FROM " + t.id().quoted() + " WHERE " + target
+                        : "UPDATE " + t.id().quoted() + " SET " + cols.stream().map(col -> col.quotedName() + " = ?::"
+                        + col.type()).collect(Collectors.joining(", ")) + " WHERE " + target;
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    int i = 1;
+                    if (op == Op.UPDATE) {
+                        for (Column col : cols) {
+                            ps.setString(i++, row.get(col.name()));
+                        }
+                    }
+                    for (Column col : matchCols) {
+                        ps.setString(i++, match.get(col.name()));
+                    }
+                    ps.executeUpdate();
+                }
+            }
+            default -> throw new IllegalArgumentException(op.name());
+        }
+    }
+
+    /**
+     * An update that changed the primary key: applied as an UPDATE of the key, so columns the source did not
+     * send (unchanged TOAST values) keep their value. Falls back to an upsert when the old row is not there.
+     */
+    public void updateKey(Row oldKey, Row row) throws SQLException {
+        flush();
+        open = true;
+        changes++;
+        TableSchema t = row.schema();
+        List<Column> cols = present(row);
+        String sql = "UPDATE " + t.id().quoted() + " SET " + cols.stream().map(col -> col.quotedName() + " = ?::"
+                + col.type()).collect(Collectors.joining(", ")) + " WHERE " + keyCondition(t);
+        int updated;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            for (Column col : cols) {
+                ps.setString(i++, row.get(col.name()));
+            }
+            for (String k : t.key()) {
+                ps.setString(i++, oldKey.get(k));
+            }
+            updated = ps.executeUpdate();
+        }
+        if (updated == 0 && complete(row)) {
+            upsert(t, List.of(row), present(row));
+        }
+    }
+
+    public void flush() throws SQLException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        TableSchema t = pendingTable;
+        List<Row> rows = new ArrayList<>(pending);
+        pending.clear();
+        pendingKeys.clear();
+        switch (pendingKind) {
+            case UPSERT -> upsert(t, rows, present(rows.get(0)));
+            case UPDATE_PRESENT -> updatePresent(t, rows);
+            case DELETE -> delete(t, rows);
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    /** Commits everything written, together with the source position it reaches. */
+    public void commit(Lsn lsn) throws SQLException {
+        flush();
+        StateStore.recordApplied(c, stateSchema, 0, lsn, changes);
+        c.commit();
+        changes = 0;
+        open = false;
+    }
+
+    public void rollback() {
+        pending.clear();
+        pendingKeys.clear();
+        changes = 0;
+        open = false;
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is gone; the transaction went with it
+        }
+    }
+
+    private void upsert(TableSchema t, List<Row> rows, List<Column> cols) throws SQLException {
+        String conflict = t.key().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
+        List<Column> rest = cols.stream().filter(col -> !t.key().contains(col.name())).toList();
+        String action = rest.isEmpty() ? " DO NOTHING" : " DO UPDATE SET " + rest.stream()
+                .map(col -> col.quotedName() + " = EXCLUDED." + col.quotedName()).collect(Collectors.joining(", "));
+        insert(t, rows, cols, " ON CONFLICT (" + conflict + ")" + action);
+    }
+
+    private void insertPlain(TableSchema t, List<Row> rows, List<Column> cols) throws SQLException {
+        insert(t, rows, cols, "");
+    }
+
+    private void insert(TableSchema t, List<Row> rows, List<Column> cols, String tail) throws SQLException {
+        String tuple = cols.stream().map(col -> "?::" + col.type()).collect(Collectors.joining(", ", "(", ")"));
+        boolean identityAlways = cols.stream().anyMatch(col -> "a".equals(col.identity()));
+        String sql = "INSERT INTO " + t.id().quoted() + " (" + cols.stream().map(Column::quotedName)
+                .collect(Collectors.joining(", ")) + ")" + (identityAlways ? " OVERRIDING SYSTEM VALUE" : "")
+                + " VALUES " + String.join(", ", java.util.Collections.nCopies(rows.size(), tuple)) + tail;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            for (Row r : rows) {
+                for (Column col : cols) {
+                    ps.setString(i++, r.get(col.name()));
+                }
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private void updatePresent(TableSchema t, List<Row> rows) throws SQLException {
+        List<Column> cols = present(rows.get(0)).stream().filter(col -> !t.key().contains(col.name())).toList();
+        if (cols.isEmpty()) {
+            return;
+        }
+        String sql = "UPDATE " + t.id().quoted() + " SET " + cols.stream().map(col -> col.quotedName() + " = ?::"
+                + col.type()).collect(Collectors.joining(", ")) + " WHERE " + keyCondition(t);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Row r : rows) {
+                int i = 1;
+                for (Column col : cols) {
+                    ps.setString(i++, r.get(col.name()));
+                }
+                for (String k : t.key()) {
+                    ps.setString(i++, r.get(k));
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void delete(TableSchema t, List<Row> rows) throws SQLException {
+        List<Column> keyCols = t.key().stream().map(k -> t.column(k).orElseThrow()).toList();
+        String tuple = keyCols.stream().map(col -> "?::" + col.type()).collect(Collectors.joining(", ", "(", ")"));
+        String sql = "DELETE FROM " + t.id().quoted() + " WHERE (" + keyCols.stream().map(Column::quotedName)
+                .collect(Collectors.joining(", ")) + ") IN (" + String.join(", ", java.util.Collections.nCopies(rows.size(),
+                tuple)) + ")";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            for (Row r : rows) {
+                for (String k : t.key()) {
+                    ps.setString(i++, r.get(k));
+                }
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private static String keyCondition(TableSchema t) {
+        return t.key().stream().map(k -> Identifiers.quote(k) + " = ?::" + t.column(k).orElseThrow().type())
+                .collect(Collectors.joining(" AND "));
+    }
+
+    /** Columns the row carries that can be written (generated columns are the target's to compute). */
+    private static List<Column> present(Row row) {
+        List<Column> out = new ArrayList<>();
+        List<Column> all = row.schema().columns();
+        for (int i = 0; i < all.size(); i++) {
+            if (row.has(i) && !all.get(i).generated()) {
+                out.add(all.get(i));
+            }
+        }
+        return out;
+    }
+
+    private static boolean complete(Row row) {
+        List<Column> all = row.schema().columns();
+        for (int i = 0; i < all.size(); i++) {
+            if (!all.get(i).generated() && !row.has(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean sameColumns(Row row) {
+        return pending.isEmpty() || present(pending.get(0)).equals(present(row));
+    }
+
+    private static List<String> keyValues(Row row) {
+        List<String> key = new ArrayList<>();
+        for (String k : row.schema().key()) {
+            key.add(row.get(k));
+        }
+        return key;
+    }
+
+    private static int batchLimit(TableSchema t) {
+        return Math.max(1, Math.min(MAX_BATCH, MAX_PARAMETERS / Math.max(1, t.columns().size())));
+    }
+
+    /** Wraps a failed statement into one sentence, unless the connection itself is gone (then it is retried). */
+    public static RuntimeException describe(SQLException e, TableId table) {
+        if (Db.isConnectionLoss(e)) {
+            return new TargetUnavailable(e);
+        }
+        return new FerryException(ExitCode.SERVER, "applying a change to " + table + " failed on the target: "
+                + ServerErrors.firstLine(e) + "; fix the cause and run the same command again (the position is kept)", e);
+    }
+
+    @Override
+    public void close() {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing after a failure
+        }
+    }
+
+    /** The target went away mid-transaction: the stream restarts from its last committed position. */
+    public static final class TargetUnavailable extends RuntimeException {
+        public TargetUnavailable(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}

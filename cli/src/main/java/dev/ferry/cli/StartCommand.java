@@ -1,0 +1,38 @@
+package dev.ferry.cli;
+
+import dev.ferry.snapshot.SnapshotResult;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "start", sortOptions = false,
+        description = {"Snapshot, then stream: copy the tables as of the slot's consistent point (\"ferry snapshot\"), "
+                + "then apply every later change until stopped (\"ferry stream\"). Run the same command again after any "
+                + "interruption: it continues where it stopped.",
+                "Leave it running; switch over with \"ferry switch\" from another terminal."})
+final class StartCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    SnapshotFlags snapshot;
+
+    @Mixin
+    StreamFlags stream;
+
+    @Override
+    public Integer call() {
+        Settings s = connection.resolve(true, true);
+        PrintWriter out = spec.commandLine().getOut();
+        SnapshotResult r = SnapshotCommand.run(s, snapshot, out);
+        Streaming.run(s, stream, out, r == null ? List.of() : r.deferred());
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.ferry.transforms.connect;
+
+import dev.ferry.transforms.Column;
+import dev.ferry.transforms.Row;
+import dev.ferry.transforms.TableSchema;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+
+/**
+ * Reads the {@code before} or {@code after} image of a Debezium change into a {@link Row} of the source table.
+ * Shared by the applier and the Kafka Connect transformation adapter.
+ *
+ * <p>A column missing from the image, or holding Debezium's unchanged-TOAST placeholder, is absent from the
+ * row (not NULL): the target keeps the value it has.
+ */
+public final class ConnectRows {
+    /** What Debezium sends for a TOASTed value the source did not send because it did not change. */
+    public static final String UNAVAILABLE = "__debezium_unavailable_value";
+
+    private ConnectRows() {}
+
+    /**
+     * @throws SchemaChangedException when the image has columns the table does not, or lacks columns it has
+     *         and cannot have omitted (a column added or dropped on the source since Ferry read its catalog)
+     */
+    public static Row read(TableSchema table, Struct image) {
+        Schema schema = image.schema();
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Field f : schema.fields()) {
+            Column c = table.column(f.name()).orElseThrow(() -> new SchemaChangedException(table,
+                    "column \"" + f.name() + "\" appeared"));
+            Object v = image.get(f);
+            if (isUnavailable(v)) {
+                continue;
+            }
+            values.put(c.name(), TextValues.toText(v, c));
+        }
+        for (Column c : table.copiedColumns()) {
+            if (schema.field(c.name()) == null && image.schema().fields().size() > table.identity().size()) {
+                throw new SchemaChangedException(table, "column \"" + c.name() + "\" disappeared");
+            }
+        }
+        return Row.partial(table, values);
+    }
+
+    private static boolean isUnavailable(Object v) {
+        if (UNAVAILABLE.equals(v)) {
+            return true;
+        }
+        if (v instanceof List<?> list && list.size() == 1 && UNAVAILABLE.equals(list.get(0))) {
+            return true;
+        }
+        return v instanceof java.nio.ByteBuffer b && b.remaining() == UNAVAILABLE.length()
+                && UNAVAILABLE.equals(new String(b.duplicate().array(), b.position(), b.remaining(),
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The table's columns changed on the source while Ferry streams it. */
+    public static final class SchemaChangedException extends RuntimeException {
+        private final transient TableSchema table;
+
+        public SchemaChangedException(TableSchema table, String change) {
+            super(change);
+            this.table = table;
+        }
+
+        public TableSchema table() {
+            return table;
+        }
+    }
+}
