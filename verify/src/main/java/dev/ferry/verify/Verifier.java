@@ -52,6 +52,7 @@ public final class Verifier {
              Side target = new Side(o.target(), "target", o.jobs());
              CommonPoint point = CommonPoint.open(o.source(), o.target(), o.stateSchema(), o.maxWait())) {
             RowHash hash = RowHash.choose(source, target);
+            boolean binary = RowHash.binaryAgrees(source, target);
             int rechecks = o.rechecks() >= 0 ? o.rechecks() : point.live() ? 2 : 0;
             ExecutorService tables = Executors.newFixedThreadPool(o.jobs(), r -> {
                 Thread t = new Thread(r, "verify-table");
@@ -63,7 +64,7 @@ public final class Verifier {
                 for (TableInfo table : sourceCatalog.dataTables()) {
                     TableInfo onTarget = targetCatalog == null ? null
                             : targetCatalog.tables().get(mapped.get(table.id()).id());
-                    running.add(tables.submit(() -> compare(o, source, target, point, hash, rechecks, table,
+                    running.add(tables.submit(() -> compare(o, source, target, point, hash, binary, rechecks, table,
                             mapped.get(table.id()), onTarget)));
                 }
                 List<TableResult> results = new ArrayList<>();
@@ -103,7 +104,7 @@ public final class Verifier {
     }
 
     private static TableResult compare(VerifyOptions o, Side source, Side target, CommonPoint point, RowHash hash,
-                                       int rechecks, TableInfo table, TableSchema mapped, TableInfo onTarget) {
+                                       boolean binary, int rechecks, TableInfo table, TableSchema mapped, TableInfo onTarget) {
         long t0 = System.nanoTime();
         TableId targetId = mapped.id();
         // Tables no transform touches, or whose transforms only rename and widen integers (the text of every
@@ -127,9 +128,10 @@ public final class Verifier {
         }
         long estimate = table.estimatedRows() >= 0 ? table.estimatedRows() : table.bytes() / 100;
         try {
+            TableShape.Pair shapes = TableShape.of(table.schema(), mapped, onTarget.schema(), binary);
             SqlHashComparison.Outcome r = inSql
-                    ? new SqlHashComparison(source, target, point, sourceShape(table.schema(), mapped, targetColumns),
-                            targetShape(mapped, targetColumns), hash, estimate).run(rechecks, o.listLimit())
+                    ? new SqlHashComparison(source, target, point, shapes.source(), shapes.target(), hash, estimate)
+                            .run(rechecks, o.listLimit())
                     : new StreamComparison(source, target, point, table.schema(), mapped, targetColumns, o.chain(),
                             estimate).run(rechecks, o.listLimit());
             List<String> notes = new ArrayList<>();
@@ -148,22 +150,6 @@ public final class Verifier {
         }
     }
 
-
-    /** The source columns whose counterparts (same position in the mapped schema) exist on the target. */
-    private static TableShape sourceShape(TableSchema source, TableSchema mapped, List<String> targetColumns) {
-        List<String> columns = new ArrayList<>();
-        for (int i = 0; i < mapped.columns().size(); i++) {
-            if (targetColumns.contains(mapped.columns().get(i).name())) {
-                columns.add(source.columns().get(i).name());
-            }
-        }
-        return new TableShape(source.id(), columns, source.key());
-    }
-
-    private static TableShape targetShape(TableSchema mapped, List<String> targetColumns) {
-        return new TableShape(mapped.id(), mapped.columns().stream().map(Column::name).filter(targetColumns::contains)
-                .toList(), mapped.key());
-    }
 
     private static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;

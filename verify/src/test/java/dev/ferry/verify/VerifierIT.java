@@ -262,6 +262,21 @@ class VerifierIT {
     }
 
     @Test
+    void changesInColumnsHashedInBinaryAreFoundIncludingNulls() {
+        String db = both("CREATE TABLE b (id bigint PRIMARY KEY, u uuid, at timestamptz, d date, s varchar(10), "
+                + "t text, ok boolean, raw bytea, small smallint);"
+                + "INSERT INTO b SELECT g, md5(g::text)::uuid, timestamptz '2024-01-01' + g * interval '1 second', "
+                + "date '2024-01-01' + g, 's' || g, NULL, g % 2 = 0, '\\x01', g % 100 FROM generate_series(1, 1000) g;");
+        pair.target().execute(db, "UPDATE b SET at = at + interval '1 microsecond' WHERE id = 1;"
+                + "UPDATE b SET t = '' WHERE id = 2; UPDATE b SET s = NULL WHERE id = 3; UPDATE b SET raw = NULL WHERE id = 4;"
+                + "UPDATE b SET s = 's56' WHERE id = 55;"
+                + "UPDATE b SET ok = NULL, small = NULL WHERE id = 6");
+        TableResult t = table(Verifier.verify(options(db)), "public", "b");
+        assertEquals(List.of("id=1", "id=2", "id=3", "id=4", "id=55", "id=6"),
+                t.listed().stream().map(RowDifference::key).sorted().toList(), t::toString);
+    }
+
+    @Test
     void onlyTheChosenTablesAreCompared() {
         String db = both(MANY_SHAPES);
         pair.target().execute(db, "DELETE FROM plain WHERE id = 1");

@@ -18,20 +18,22 @@ final class HashSql {
     private final RowHash hash;
     private final List<String> columns;
     private final List<String> key;
+    private final java.util.Set<String> binary;
     private final long mask;
 
     /**
-     * @param columns the columns compared, by name, in one fixed order for both servers
-     * @param key     the primary-key columns, empty for a keyless table
+     * @param shape   the columns compared, by name, in the order both servers use, and which of them are hashed
+     *                in binary (only with {@link RowHash#FAST})
      * @param buckets a power of two
      */
-    HashSql(RowHash hash, List<String> columns, List<String> key, int buckets) {
+    HashSql(RowHash hash, TableShape shape, int buckets) {
         if (Integer.bitCount(buckets) != 1) {
             throw new IllegalArgumentException("buckets must be a power of two: " + buckets);
         }
         this.hash = hash;
-        this.columns = List.copyOf(columns);
-        this.key = List.copyOf(key);
+        this.columns = shape.columns();
+        this.key = shape.key();
+        this.binary = hash == RowHash.FAST ? shape.binary() : java.util.Set.of();
         this.mask = buckets - 1L;
     }
 
@@ -48,13 +50,26 @@ final class HashSql {
         return keyed() ? key : columns;
     }
 
-    private static String rowText(List<String> names) {
-        return "ROW(" + names.stream().map(n -> "t." + Identifiers.quote(n)).collect(Collectors.joining(", "))
-                + ")::text";
+    private static String row(List<String> names) {
+        return "ROW(" + names.stream().map(n -> "t." + Identifiers.quote(n)).collect(Collectors.joining(", ")) + ")";
     }
 
+    private static String rowText(List<String> names) {
+        return row(names) + "::text";
+    }
+
+    /**
+     * The row's 64-bit hash: of its text, or, when some columns are hashed in binary, of the text of the others
+     * seeded with the binary hash of those, so every column still belongs to its row.
+     */
     private String rowHash() {
-        return hash.sql(rowText(columns), 0);
+        if (binary.isEmpty()) {
+            return hash.sql(rowText(columns), 0);
+        }
+        List<String> bin = columns.stream().filter(binary::contains).toList();
+        List<String> text = columns.stream().filter(c -> !binary.contains(c)).toList();
+        String binaryHash = "hash_record_extended(" + row(bin) + ", 0)";
+        return text.isEmpty() ? binaryHash : "hashtextextended(" + rowText(text) + ", " + binaryHash + ")";
     }
 
     /** The key as text: a single column's own text (cheaper than a record), else the record of the key columns. */
@@ -137,9 +152,9 @@ final class HashSql {
             values.append(", t.").append(Identifiers.quote(columns.get(i))).append("::text AS k").append(i);
             outer.append(", k").append(i);
         }
-        return "SELECT (h & " + mask + ")::int AS b, rt, count(*)" + outer + " FROM (SELECT " + hash.sql("x.rt", 0)
-                + " AS h, x.*  FROM (SELECT " + rowText(columns) + " AS rt" + values + " FROM ONLY " + table.quoted()
-                + " t OFFSET 0) x) s" + bucketFilter("(h & " + mask + ")::int", only) + " GROUP BY 1, 2" + outer
+        return "SELECT (h & " + mask + ")::int AS b, rt, count(*)" + outer + " FROM (SELECT " + rowHash() + " AS h, "
+                + rowText(columns) + " AS rt" + values + " FROM ONLY " + table.quoted() + " t OFFSET 0) s"
+                + bucketFilter("(h & " + mask + ")::int", only) + " GROUP BY 1, 2" + outer
                 + " ORDER BY 1, convert_to(rt, 'UTF8')";
     }
 }

@@ -36,6 +36,28 @@ public enum RowHash {
     /** The probe whose answers must match on both servers for {@link #FAST} to be used. */
     static final String PROBE = "SELECT hashtextextended('ferry verify probe 0123456789', 7)::text";
 
+    /** Binary hashes of the {@link TableShape#BINARY_SAFE} types, which both servers must give alike. */
+    static final String BINARY_PROBE = "SELECT hash_record_extended(ROW(-7::smallint, 2147483647, -1::bigint, "
+            + "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, true, date '2024-02-29', 'ferry ünï'::text, "
+            + "'x'::varchar, '\\x00ff'::bytea, timestamp '2001-02-03 04:05:06.789', "
+            + "timestamptz '2001-02-03 04:05:06.789+00', NULL::int), 7)::text";
+
+    /**
+     * True when both servers hash the binary-safe types alike (PostgreSQL 14+ for {@code hash_record_extended},
+     * same encoding, same byte order), so {@link TableShape#binary} columns may skip their text form.
+     */
+    public static boolean binaryAgrees(Side source, Side target) {
+        try {
+            return choose(source, target) == FAST && source.version >= 140000 && target.version >= 140000
+                    && source.queryOne(BINARY_PROBE).equals(target.queryOne(BINARY_PROBE));
+        } catch (java.sql.SQLException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** Chooses the hash both servers can agree on. */
     public static RowHash choose(Side source, Side target) {
         try {

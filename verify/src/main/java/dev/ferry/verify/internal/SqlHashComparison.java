@@ -66,8 +66,8 @@ public final class SqlHashComparison {
         this.sourceTable = from.table();
         this.targetTable = to.table();
         this.buckets = bucketsFor(estimatedRows);
-        this.sql = new HashSql(hash, from.columns(), from.key(), buckets);
-        this.targetSql = new HashSql(hash, to.columns(), to.key(), buckets);
+        this.sql = new HashSql(hash, from, buckets);
+        this.targetSql = new HashSql(hash, to, buckets);
     }
 
     /** About 500 rows a bucket, at most 65,536 buckets: a mismatching bucket is listed in milliseconds. */

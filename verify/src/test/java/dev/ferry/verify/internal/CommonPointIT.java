@@ -84,4 +84,12 @@ class CommonPointIT {
             pair.source().execute("SELECT pg_drop_replication_slot('verify_slot')");
         }
     }
+
+    @Test
+    void postgres15And17AgreeOnTheFastAndTheBinaryHashes() {
+        try (Side s = new Side(source, "source", 1); Side t = new Side(target, "target", 1)) {
+            assertEquals(RowHash.FAST, RowHash.choose(s, t));
+            assertTrue(RowHash.binaryAgrees(s, t), "the binary-safe types hash alike on both servers");
+        }
+    }
 }
