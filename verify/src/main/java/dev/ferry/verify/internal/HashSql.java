@@ -77,8 +77,10 @@ final class HashSql {
         return key.size() == 1 ? "t." + Identifiers.quote(key.get(0)) + "::text" : rowText(key);
     }
 
+    /** The key's bucket: from its binary hash when every key column is hashed in binary, else from its text. */
     private String keyBucket() {
-        return "(" + hash.sql(keyText(), 1) + " & " + mask + ")::int";
+        String h = binary.containsAll(key) ? "hash_record_extended(" + row(key) + ", 1)" : hash.sql(keyText(), 1);
+        return "(" + h + " & " + mask + ")::int";
     }
 
     private static String bucketFilter(String bucketExpr, int[] only) {
