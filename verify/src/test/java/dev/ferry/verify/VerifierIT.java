@@ -35,11 +35,17 @@ class VerifierIT {
         }
     }
 
-    /** A fresh database of the same name on both servers, with {@code sql} run on both. */
-    static String both(String sql) {
+    /** A fresh, empty database of the same name on both servers. */
+    static String fresh() {
         String db = "v" + DATABASES.incrementAndGet();
         pair.source().execute("CREATE DATABASE " + db);
         pair.target().execute("CREATE DATABASE " + db);
+        return db;
+    }
+
+    /** A fresh database on both servers, with {@code sql} run on both. */
+    static String both(String sql) {
+        String db = fresh();
         pair.source().execute(db, sql);
         pair.target().execute(db, sql);
         return db;
@@ -228,9 +234,7 @@ class VerifierIT {
 
     @Test
     void renamesAndIntegerWideningStillHashInSql() {
-        String db = "v" + DATABASES.incrementAndGet();
-        pair.source().execute("CREATE DATABASE " + db);
-        pair.target().execute("CREATE DATABASE " + db);
+        String db = fresh();
         pair.source().execute(db, "CREATE TABLE cars (id int PRIMARY KEY, vin text, qty int);"
                 + "INSERT INTO cars SELECT g, 'VIN' || g, g % 7 FROM generate_series(1, 5000) g;");
         pair.target().execute(db, "CREATE TABLE vehicles (id bigint PRIMARY KEY, vin text, quantity bigint);"
@@ -314,9 +318,7 @@ class VerifierIT {
 
     @Test
     void tablesTouchedByTransformsAreComparedThroughThem() {
-        String db = "v" + DATABASES.incrementAndGet();
-        pair.source().execute("CREATE DATABASE " + db);
-        pair.target().execute("CREATE DATABASE " + db);
+        String db = fresh();
         pair.source().execute(db, "CREATE TABLE people (id int PRIMARY KEY, name text, born date);"
                 + "INSERT INTO people SELECT g, CASE WHEN g % 9 = 0 THEN NULL ELSE 'person ' || g END, "
                 + "date '1990-01-01' + g FROM generate_series(1, 3000) g;"
