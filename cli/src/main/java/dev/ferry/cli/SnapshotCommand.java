@@ -55,6 +55,7 @@ final class SnapshotCommand implements Callable<Integer> {
             if (r.alreadyDone()) {
                 out.println("The snapshot of this run had finished already (consistent point " + r.consistentLsn()
                         + "); nothing was copied.");
+                SummaryTable.printWaits(out, r);
                 return r;
             }
             SummaryTable.print(out, r);

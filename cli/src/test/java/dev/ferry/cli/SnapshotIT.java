@@ -84,6 +84,11 @@ class SnapshotIT {
         assertEquals(servers.source().queryValue("stories", fks), servers.target().queryValue("stories", fks));
         assertEquals("f", servers.target().queryValue("stories", "SELECT bool_and(convalidated) FROM pg_constraint WHERE contype = 'f'"),
                 "foreign keys are added NOT VALID");
+        assertEquals(2, dev.ferry.snapshot.Snapshot.validateConstraints(
+                dev.ferry.core.ConnectionSpec.parse(servers.target().uri("stories")), "ferry",
+                dev.ferry.snapshot.SnapshotListener.SILENT));
+        assertEquals("t", servers.target().queryValue("stories", "SELECT bool_and(convalidated) FROM pg_constraint"),
+                "validated online afterwards");
         assertEquals(servers.source().queryValue("stories", "SELECT last_value FROM cars_id_seq"),
                 servers.target().queryValue("stories", "SELECT last_value FROM cars_id_seq"));
         assertEquals(servers.source().queryValue("stories", "SELECT last_value FROM users_id_seq"),
@@ -171,5 +176,19 @@ class SnapshotIT {
         assertEquals(0, r.exit(), r.all());
         assertEquals(servers.source().query("reshaped", "SELECT id, qty, note, total FROM orders ORDER BY id"),
                 servers.target().query("reshaped", "SELECT id, quantity, note, total FROM orders ORDER BY id"));
+    }
+
+    @Test
+    void theSourcesTimeoutsDoNotCutFerrysSessions() {
+        createDatabases("timeouts");
+        servers.source().execute("timeouts", "CREATE TABLE t (id int PRIMARY KEY, pad text); "
+                + "INSERT INTO t SELECT g, repeat('x', 100) FROM generate_series(1, 30000) g");
+        servers.source().execute("ALTER DATABASE timeouts SET statement_timeout = '500ms'; "
+                + "ALTER DATABASE timeouts SET idle_in_transaction_session_timeout = '500ms'");
+        servers.target().execute("ALTER DATABASE timeouts SET statement_timeout = '500ms'");
+        // About two seconds of copying: longer than either timeout, for the COPY and for the idle snapshot holder.
+        FerryRun r = snapshot("timeouts", "--max-rate", "15000rows", "--chunk-size", "1MB");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals("30000", servers.target().queryValue("timeouts", "SELECT count(*) FROM t"));
     }
 }

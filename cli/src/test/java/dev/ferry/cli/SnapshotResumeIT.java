@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.core.ConnectionSpec;
 import dev.ferry.embedded.ServerPair;
+import dev.ferry.snapshot.Snapshot;
+import dev.ferry.snapshot.SnapshotOptions;
+import dev.ferry.snapshot.SnapshotResult;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +46,8 @@ class SnapshotResumeIT {
                 + "CREATE TABLE nokey (a int, b text); ALTER TABLE nokey REPLICA IDENTITY FULL; "
                 + "INSERT INTO big SELECT g, g, repeat('b', 120) FROM generate_series(1, 120000) g; "
                 + "INSERT INTO big2 SELECT g, g, repeat('c', 120) FROM generate_series(1, 60000) g; "
-                + "INSERT INTO nokey SELECT g % 100, 'same ' || (g % 100) FROM generate_series(1, 20000) g");
+                + "INSERT INTO nokey SELECT g % 100, 'same ' || (g % 100) FROM generate_series(1, 20000) g; "
+                + "CREATE UNIQUE INDEX big_val ON big (val); CREATE UNIQUE INDEX big2_val ON big2 (val)");
         servers.source().execute(db, "VACUUM ANALYZE");
     }
 
@@ -113,10 +119,20 @@ class SnapshotResumeIT {
         assertNotNull(servers.target().queryValue(db, "SELECT resync_lsn FROM ferry.tables WHERE source_name = 'big2'"));
         assertEquals(null, servers.target().queryValue(db, "SELECT resync_lsn FROM ferry.tables WHERE source_name = 'big'"));
         assertEquals("t", servers.target().queryValue(db, "SELECT bool_and(kind = 'key') FROM ferry.chunks WHERE source_name = 'big2'"));
-        assertEquals("1", servers.target().queryValue(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'big2'"),
+        assertEquals("1", servers.target().queryValue(db, "SELECT count(*) FROM pg_indexes WHERE indexname = 'big2_pkey'"),
                 "the key was built, so no row is there twice");
+        assertTrue(r.out().contains("1 unique index(es) wait"), r.all());
+        assertEquals("big_val", servers.target().queryValue(db, "SELECT string_agg(indexname, ',') FROM pg_indexes "
+                + "WHERE indexname LIKE '%val'"), "the unique index of the resynced table waits for the stream");
         FerryRun again = FerryRun.run(args(db));
-        assertTrue(again.out().contains("had finished already"), again.all());
+        assertTrue(again.out().contains("had finished already") && again.out().contains("1 unique index(es) wait"),
+                again.all());
+        SnapshotResult finished = Snapshot.run(SnapshotOptions.of(ConnectionSpec.parse(servers.source().uri(db)),
+                ConnectionSpec.parse(servers.target().uri(db))).withSlot("slot_" + db, "pub_" + db, Duration.ofSeconds(5)));
+        assertTrue(finished.alreadyDone());
+        assertEquals(List.of("big2_val"), finished.deferred().stream().map(SnapshotResult.DeferredIndex::name).toList());
+        Snapshot.buildDeferred(ConnectionSpec.parse(servers.target().uri(db)), finished.deferred());
+        assertEquals("1", servers.target().queryValue(db, "SELECT count(*) FROM pg_indexes WHERE indexname = 'big2_val'"));
     }
 
     @Test

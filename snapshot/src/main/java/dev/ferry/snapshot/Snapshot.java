@@ -16,6 +16,7 @@ import dev.ferry.core.state.StateStore;
 import dev.ferry.snapshot.SnapshotResult.DeferredIndex;
 import dev.ferry.snapshot.SnapshotResult.TableResult;
 import dev.ferry.snapshot.internal.ChunkPlanner;
+import dev.ferry.snapshot.internal.ConstraintValidator;
 import dev.ferry.snapshot.internal.Copier;
 import dev.ferry.snapshot.internal.CopyPool;
 import dev.ferry.snapshot.internal.ExportedSnapshot;
@@ -70,6 +71,14 @@ public final class Snapshot {
     /** Builds the unique indexes a resynced table had to wait for; call once the stream passed their LSN. */
     public static void buildDeferred(ConnectionSpec target, List<DeferredIndex> deferred) {
         IndexBuilder.buildDeferred(target, deferred);
+    }
+
+    /**
+     * Validates the foreign keys the snapshot added {@code NOT VALID}, online (writes go on). Call before a switch,
+     * once the stream has caught up (a row whose parent is still on its way would fail it). Returns how many.
+     */
+    public static int validateConstraints(ConnectionSpec target, String stateSchema, SnapshotListener listener) {
+        return ConstraintValidator.validateAll(target, stateSchema, listener::message);
     }
 
     private SnapshotResult execute() {
@@ -137,8 +146,19 @@ public final class Snapshot {
         if (run.phase() == Phase.STREAMING || run.phase() == Phase.SWITCHED) {
             listener.message("the snapshot of this run finished already (consistent point " + run.consistentLsn()
                     + ", slot \"" + run.slot() + "\"); nothing to do");
+            Map<TableId, Lsn> resync = store.resyncLsns();
+            List<DeferredIndex> deferred = List.of();
+            if (!resync.isEmpty()) {
+                // The unique indexes a resynced table waits for are found again, so a restarted start builds them.
+                try (Connection c = Db.open(o.source(), "source", "snapshot")) {
+                    deferred = new IndexBuilder(o.target(), listener::message)
+                            .pending(works(readCatalog(c, new ArrayList<>(store.tableStates().keySet()))), resync);
+                } catch (SQLException e) {
+                    throw ServerErrors.during("reading the catalog", "source", e);
+                }
+            }
             return new SnapshotResult(run.consistentLsn(), run.slot(), run.publication(), true, false, List.of(),
-                    store.resyncLsns(), List.of(), Duration.ofNanos(System.nanoTime() - t0));
+                    resync, deferred, Duration.ofNanos(System.nanoTime() - t0));
         }
         requireSameSource(run);
         List<TableId> wanted = new ArrayList<>(store.tableStates().keySet());
@@ -355,6 +375,9 @@ public final class Snapshot {
             if (!w.source().partitioned()) {
                 listener.tablePlanned(w.id(), w.source().estimatedRows(), w.source().bytes(),
                         done.getOrDefault(w.id(), new long[1])[0]);
+                if (jobs.stream().noneMatch(j -> j.table().id().equals(w.id()))) {
+                    listener.tableDone(w.id());
+                }
             }
         }
         if (jobs.isEmpty()) {

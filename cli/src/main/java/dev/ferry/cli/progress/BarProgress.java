@@ -9,7 +9,6 @@ import java.util.Locale;
 final class BarProgress extends CopyProgress {
     private static final int WIDTH = 30;
     private int drawnLines;
-    private double startFraction = -1;
 
     BarProgress(PrintWriter out) {
         super(out, 250);
@@ -25,18 +24,14 @@ final class BarProgress extends CopyProgress {
     @Override
     protected void draw() {
         double f = overallFraction();
-        if (startFraction < 0) {
-            startFraction = f;
-        }
-        double secs = elapsedSeconds();
         List<String> lines = new ArrayList<>();
         for (TableState t : active()) {
             lines.add(String.format(Locale.ROOT, "  %-34s %s %5.1f%% %14s rows %10s", clip(t.id.toString(), 34),
                     bar(t.fraction()), 100 * t.fraction(), rows(t.rows.get()), size(t.bytes.get())));
         }
         lines.add(String.format(Locale.ROOT, "  %-34s %s %5.1f%% %14s rows %10s  %s rows/s  ETA %s", "total", bar(f),
-                100 * f, rows(rowsNow.get()), size(bytesNow.get()), rows(Math.round(rowsNow.get() / secs)),
-                duration(etaSeconds(f, startFraction))));
+                100 * f, rows(rowsNow.get()), size(bytesNow.get()), rows(rate()),
+                duration(etaSeconds())));
         erase();
         for (String l : lines) {
             out.println(l);

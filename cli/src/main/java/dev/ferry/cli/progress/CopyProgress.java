@@ -126,6 +126,11 @@ public abstract class CopyProgress implements SnapshotListener, AutoCloseable {
         }
     }
 
+    /** Rows per second so far in this run. */
+    protected long rate() {
+        return Math.round(rowsNow.get() / elapsedSeconds());
+    }
+
     protected double elapsedSeconds() {
         return Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
     }
@@ -142,13 +147,19 @@ public abstract class CopyProgress implements SnapshotListener, AutoCloseable {
         return total == 0 ? 0 : done / total;
     }
 
-    /** Seconds left at the speed so far, or -1 when it cannot be told yet. */
-    protected long etaSeconds(double fraction, double startFraction) {
-        double progressed = fraction - startFraction;
-        if (progressed <= 0.001) {
-            return -1;
+    /**
+     * Seconds left at this run's speed so far: rows still expected (the catalog's estimates) over rows per second;
+     * -1 when it cannot be told yet.
+     */
+    protected long etaSeconds() {
+        long left = 0;
+        for (TableState t : tables.values()) {
+            if (!t.done) {
+                left += Math.max(0, t.estimatedRows - t.rows.get());
+            }
         }
-        return Math.round(elapsedSeconds() * (1 - fraction) / progressed);
+        long rate = rate();
+        return rate <= 0 || rowsNow.get() == 0 ? -1 : left / rate;
     }
 
     protected List<TableState> active() {

@@ -9,7 +9,6 @@ import java.util.stream.Collectors;
 /** Progress for logs and pipes: one plain line every few seconds, never a control character. */
 final class LogProgress extends CopyProgress {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
-    private double startFraction = -1;
 
     LogProgress(PrintWriter out, long periodMillis) {
         super(out, periodMillis);
@@ -24,14 +23,10 @@ final class LogProgress extends CopyProgress {
     @Override
     protected void draw() {
         double f = overallFraction();
-        if (startFraction < 0) {
-            startFraction = f;
-        }
-        double secs = elapsedSeconds();
         String active = active().stream().map(t -> String.format(Locale.ROOT, "%s %.0f%%", t.id, 100 * t.fraction()))
                 .collect(Collectors.joining(", "));
         print(String.format(Locale.ROOT, "copy %.1f%%: %s rows, %s, %s rows/s, ETA %s%s", 100 * f, rows(rowsNow.get()),
-                size(bytesNow.get()), rows(Math.round(rowsNow.get() / secs)), duration(etaSeconds(f, startFraction)),
+                size(bytesNow.get()), rows(rate()), duration(etaSeconds()),
                 active.isEmpty() ? "" : "; copying " + active));
     }
 

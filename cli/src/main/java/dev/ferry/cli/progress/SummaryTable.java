@@ -24,6 +24,11 @@ public final class SummaryTable {
         out.println();
         out.println("Snapshot complete" + (r.resumed() ? " (continued from an interrupted run)" : "") + ": streaming starts at "
                 + r.consistentLsn() + " from slot \"" + r.slot() + "\" (publication \"" + r.publication() + "\").");
+        printWaits(out, r);
+    }
+
+    /** What must wait for the stream: tables copied from a fresh snapshot, and their unique indexes. */
+    public static void printWaits(PrintWriter out, SnapshotResult r) {
         r.resyncLsn().forEach((t, lsn) -> out.println("Table " + t + " was copied in part from a fresh snapshot at " + lsn
                 + ": it is consistent once the stream has passed that position."));
         if (!r.deferred().isEmpty()) {

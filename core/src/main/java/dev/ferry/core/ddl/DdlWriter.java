@@ -74,13 +74,14 @@ public final class DdlWriter {
      *
      * @param target       the columns and name on the target (the source schema passed through the transforms)
      * @param source       what the catalog knows (partitioning, checks)
-     * @param targetParent the target name of the partitioned parent when this is a partition, else null
+     * @param targetParent the target name of the partitioned parent when this is a partition moved with its parent,
+     *                     else null (a partition moved alone becomes a plain table)
      * @param identity     the identity sequences of this table's columns (for their options), may be empty
      */
     public static String createTable(TableSchema target, TableInfo source, TableId targetParent,
                                      List<SequenceInfo> identity) {
         StringBuilder sb = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(target.id().quoted());
-        if (targetParent != null) {
+        if (targetParent != null && source.partitionBound() != null) {
             // A partition takes its columns, defaults and generated expressions from the parent.
             sb.append(" PARTITION OF ").append(targetParent.quoted()).append(' ').append(source.partitionBound());
         } else {

@@ -2,7 +2,6 @@ package dev.ferry.snapshot.internal;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
-import dev.ferry.core.FerryException;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.ConstraintInfo;
@@ -106,30 +105,75 @@ public final class IndexBuilder {
         if (w.target().hasKey() && !parentHasKey) {
             run(c, w, DdlWriter.primaryKey(t, info.primaryKeyName(), w.target().key()), "primary key of " + t);
         }
+        List<DeferredIndex> waits = uniques(w, resync);
+        deferred.addAll(waits);
+        Set<String> waiting = new java.util.HashSet<>();
+        waits.forEach(d -> waiting.add(d.name()));
         for (ConstraintInfo k : info.constraints()) {
-            if (k.kind() == ConstraintInfo.Kind.UNIQUE || k.kind() == ConstraintInfo.Kind.EXCLUSION) {
-                String sql = DdlWriter.constraint(t, k);
-                if (resync != null) {
-                    deferred.add(new DeferredIndex(t, k.name(), sql, resync));
-                } else {
-                    run(c, w, sql, "constraint " + k.name() + " of " + t);
-                }
+            if ((k.kind() == ConstraintInfo.Kind.UNIQUE || k.kind() == ConstraintInfo.Kind.EXCLUSION)
+                    && !waiting.contains(k.name())) {
+                run(c, w, DdlWriter.constraint(t, k), "constraint " + k.name() + " of " + t);
             }
         }
         for (IndexInfo i : info.indexes()) {
-            if (i.constraint()) {
-                continue; // built by its constraint above
+            if (i.constraint() || waiting.contains(i.name())) {
+                continue; // built by its constraint above, or later
             }
             String sql = DdlWriter.index(i, w.id(), t);
             if (sql == null) {
                 report.accept("index " + i.name() + " of " + w.id() + " was not created on " + t
                         + ": its definition could not be moved to the renamed table; create it by hand");
-            } else if (i.unique() && resync != null) {
-                deferred.add(new DeferredIndex(t, i.name(), sql, resync));
             } else {
                 run(c, w, sql, "index " + i.name() + " of " + t);
             }
         }
+    }
+
+    /**
+     * The unique constraints and indexes of a table copied from a fresh snapshot at {@code resync}: they must wait
+     * for the stream. Empty when {@code resync} is null.
+     */
+    private static List<DeferredIndex> uniques(TableWork w, Lsn resync) {
+        if (resync == null) {
+            return List.of();
+        }
+        TableId t = w.targetId();
+        List<DeferredIndex> out = new ArrayList<>();
+        for (ConstraintInfo k : w.source().constraints()) {
+            if (k.kind() == ConstraintInfo.Kind.UNIQUE || k.kind() == ConstraintInfo.Kind.EXCLUSION) {
+                out.add(new DeferredIndex(t, k.name(), DdlWriter.constraint(t, k), resync));
+            }
+        }
+        for (IndexInfo i : w.source().indexes()) {
+            String sql = i.unique() && !i.constraint() ? DdlWriter.index(i, w.id(), t) : null;
+            if (sql != null) {
+                out.add(new DeferredIndex(t, i.name(), sql, resync));
+            }
+        }
+        return out;
+    }
+
+    /** The deferred unique indexes not yet on the target: what a later run still has to build. */
+    public List<DeferredIndex> pending(Map<TableId, TableWork> works, Map<TableId, Lsn> resync) {
+        List<DeferredIndex> out = new ArrayList<>();
+        try (Connection c = Db.open(target, "target", "index"); java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT to_regclass(?) IS NULL")) {
+            for (TableWork w : works.values()) {
+                for (DeferredIndex d : uniques(w, resync.get(w.id()))) {
+                    ps.setString(1, dev.ferry.transforms.Identifiers.quote(d.table().schema()) + '.'
+                            + dev.ferry.transforms.Identifiers.quote(d.name()));
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (rs.getBoolean(1)) {
+                            out.add(d);
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading indexes", "target", e);
+        }
+        return out;
     }
 
     private void foreignKey(Connection c, TableWork w, ConstraintInfo fk, Map<TableId, TableWork> works) {
@@ -173,8 +217,6 @@ public final class IndexBuilder {
             }
         } catch (SQLException e) {
             throw ServerErrors.during("creating deferred indexes", "target", e);
-        } catch (FerryException e) {
-            throw e;
         }
     }
 }

@@ -54,8 +54,9 @@ public final class SchemaBuilder {
         }
         for (TableWork w : works.values()) {
             TableInfo info = w.source();
-            TableId parent = info.parent() == null ? null
-                    : works.containsKey(info.parent()) ? works.get(info.parent()).targetId() : info.parent();
+            // A partition moved without its parent becomes a table of its own.
+            TableId parent = info.parent() != null && works.containsKey(info.parent())
+                    ? works.get(info.parent()).targetId() : null;
             List<SequenceInfo> identity = catalog.sequences().stream()
                     .filter(s -> s.identity() && w.id().equals(s.ownerTable())).toList();
             exec(DdlWriter.createTable(w.target(), info, parent, identity), "creating table " + w.targetId());
