@@ -61,7 +61,8 @@ public final class RunningFerry implements AutoCloseable {
                 String applied = target.queryValue(db, "SELECT min(lsn)::text FROM ferry.applied");
                 // The slot's confirmed position only passes what the target committed, so it is evidence too
                 // (on a quiet source the applier may have had nothing to record).
-                String confirmed = source.queryValue(db, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots");
+                String confirmed = source.queryValue(db, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots "
+                        + "WHERE database = current_database() AND active");
                 return "STREAMING".equals(phase) && applied != null && confirmed != null
                         && "t".equals(source.queryValue(db, "SELECT greatest('" + applied + "'::pg_lsn, '" + confirmed
                         + "'::pg_lsn) >= '" + lsn + "'::pg_lsn"));

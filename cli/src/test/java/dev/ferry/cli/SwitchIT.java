@@ -52,8 +52,9 @@ class SwitchIT {
     }
 
     private RunningFerry startFerry(String db) throws Exception {
+        // Slots are per server, not per database: one per test database.
         RunningFerry f = RunningFerry.start(tmp.resolve("ferry.log"), "start", "--source", pair.source().uri(db),
-                "--target", pair.target().uri(db));
+                "--target", pair.target().uri(db), "--slot", "slot_" + db);
         f.awaitCaughtUp(pair.source(), pair.target(), db, CATCH_UP);
         return f;
     }
@@ -179,8 +180,9 @@ class SwitchIT {
         database(db);
         try (PgBouncer bouncer = new PgBouncer(pair.source(), db); RunningFerry ferry = startFerry(db)) {
             // The state a kill -9 leaves between PAUSE and the traffic step.
-            try (Connection admin = connect(bouncer.adminUri()); Statement s = admin.createStatement()) {
-                s.execute("PAUSE " + db);
+            try (dev.ferry.core.PgBouncerConsole admin = dev.ferry.core.PgBouncerConsole.open(
+                    dev.ferry.core.ConnectionSpec.parse(bouncer.adminUri()))) {
+                admin.query("PAUSE " + db);
             }
             pair.target().execute(db, "INSERT INTO ferry.switch (state) VALUES ('draining')");
             FerryRun sw = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),

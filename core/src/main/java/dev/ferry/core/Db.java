@@ -48,22 +48,6 @@ public final class Db {
         return connect(spec, role, purpose, true);
     }
 
-    /**
-     * Opens PgBouncer's admin console. It understands only the simple protocol and no SET, so this is the one
-     * connection without pinned settings.
-     */
-    public static Connection openPgBouncerConsole(ConnectionSpec spec) {
-        Properties p = properties(spec, "switch");
-        p.setProperty("preferQueryMode", "simple");
-        p.setProperty("assumeMinServerVersion", "9.4");
-        p.remove("ApplicationName");
-        try {
-            return DriverManager.getConnection(jdbcUrl(spec), p);
-        } catch (SQLException e) {
-            throw ServerErrors.onConnect(spec, "PgBouncer admin console", e);
-        }
-    }
-
     private static Connection connect(ConnectionSpec spec, String role, String purpose, boolean replication) {
         Properties p = properties(spec, purpose);
         if (replication) {

@@ -1,17 +1,12 @@
 package dev.ferry.cli.switchover;
 
 import dev.ferry.core.ConnectionSpec;
-import dev.ferry.core.Db;
+import dev.ferry.core.PgBouncerConsole;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
-import dev.ferry.core.ServerErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,17 +44,14 @@ public final class PgBouncerFence implements Fence {
 
     /** Refuses session pooling, where PAUSE would wait for every client to disconnect. */
     public void requireTransactionPooling() {
-        try (Connection c = Db.openPgBouncerConsole(console); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SHOW CONFIG")) {
-            while (rs.next()) {
-                if (rs.getString(1).equals("pool_mode") && !rs.getString(2).equals("transaction")) {
-                    throw new FerryException(ExitCode.USAGE, "PgBouncer runs with pool_mode = " + rs.getString(2)
+        try (PgBouncerConsole c = PgBouncerConsole.open(console)) {
+            for (List<String> row : c.query("SHOW CONFIG")) {
+                if (row.get(0).equals("pool_mode") && !row.get(1).equals("transaction")) {
+                    throw new FerryException(ExitCode.USAGE, "PgBouncer runs with pool_mode = " + row.get(1)
                             + "; --fence pgbouncer needs pool_mode = transaction (PAUSE would wait for every client "
                             + "to disconnect); set it in pgbouncer.ini and RELOAD, or use --fence lock");
                 }
             }
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading PgBouncer's configuration", "PgBouncer admin console", e);
         }
     }
 
@@ -170,10 +162,8 @@ public final class PgBouncerFence implements Fence {
     }
 
     private void admin(String command) {
-        try (Connection c = Db.openPgBouncerConsole(console); Statement s = c.createStatement()) {
-            s.execute(command);
-        } catch (SQLException e) {
-            throw ServerErrors.during("PgBouncer " + command, "PgBouncer admin console", e);
+        try (PgBouncerConsole c = PgBouncerConsole.open(console)) {
+            c.query(command);
         }
     }
 }
