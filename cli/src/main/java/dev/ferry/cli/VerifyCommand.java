@@ -30,11 +30,10 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code ferry verify}: proves source and target hold the same rows, or names the ones that differ. */
 @Command(name = "verify", sortOptions = false, usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
         description = {
-            "Compares every table of the source with the target: row counts, then hashes computed inside both",
-            "servers over buckets of rows, narrowed down to the rows that differ, which are listed by key.",
-            "Works while the stream runs: the target is read once the stream has applied what the source read",
-            "saw, and a difference is read again before it is reported.",
-            "Exit status 0 when everything is equal, 1 when something differs."})
+            "Compare every table of the source with the target: row counts and hashes computed inside both",
+            "servers, narrowed down to the rows that differ, which are listed by key. Works while the stream",
+            "runs: the target is read once the stream has applied what the source read saw, and a difference is",
+            "read again before it is reported. Exit status 0 when everything is equal, 1 when something differs."})
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
@@ -80,9 +79,15 @@ final class VerifyCommand implements Callable<Integer> {
                     .withChain(Transforms.chain(s, lookup))
                     .withListLimit(limit).withRechecks(rechecks == null ? -1 : rechecks)
                     .withMaxWait(Duration.ofSeconds(maxWait));
-            VerifyResult result = Verifier.verify(options);
             PrintWriter out = spec.commandLine().getOut();
-            out.print(json ? json(result) : text(result));
+            // In text, each table is printed as soon as it is compared: a long run shows its progress.
+            VerifyResult result = Verifier.verify(options, t -> {
+                if (!json) {
+                    out.print(text(t));
+                    out.flush();
+                }
+            });
+            out.print(json ? json(result) : summary(result));
             out.flush();
             return result.equal() ? ExitCode.OK.status() : ExitCode.PROBLEMS.status();
         } catch (SQLException e) {
@@ -98,35 +103,34 @@ final class VerifyCommand implements Callable<Integer> {
         };
     }
 
-    static String text(VerifyResult r) {
+    static String text(TableResult t) {
         StringBuilder sb = new StringBuilder();
-        for (TableResult t : r.tables()) {
-            String name = t.table().equals(t.target()) ? t.table().toString() : t.table() + " -> " + t.target();
-            if (t.equal()) {
-                sb.append(name).append(": equal, ").append(rows(t.sourceRows())).append(" rows (")
-                        .append(seconds(t.seconds())).append(")\n");
-                continue;
-            }
-            sb.append(name).append(": DIFFERENT");
-            if (t.sourceRows() >= 0) {
-                sb.append(", ").append(rows(t.differences())).append(t.differences() == 1 ? " row differs" : " rows differ")
-                        .append(" (source ").append(rows(t.sourceRows())).append(" rows, target ")
-                        .append(rows(t.targetRows())).append(" rows)");
-            }
-            sb.append('\n');
-            t.problems().forEach(p -> sb.append("  ").append(p).append('\n'));
-            for (RowDifference d : t.listed()) {
-                sb.append("  ").append(d).append('\n');
-            }
-            if (t.unlisted() > 0) {
-                sb.append("  ... and ").append(rows(t.unlisted())).append(" more\n");
-            }
-            t.notes().forEach(n -> sb.append("  note: ").append(n).append('\n'));
+        String name = t.table().equals(t.target()) ? t.table().toString() : t.table() + " -> " + t.target();
+        if (t.equal()) {
+            return sb.append(name).append(": equal, ").append(rows(t.sourceRows())).append(" rows (")
+                    .append(seconds(t.seconds())).append(")\n").toString();
         }
-        sb.append("verify: ").append(r.tables().size()).append(r.tables().size() == 1 ? " table" : " tables")
-                .append(" compared in ").append(seconds(r.seconds())).append("; ")
-                .append(r.equal() ? "all equal" : r.differingTables() + " differ").append('\n');
+        sb.append(name).append(": DIFFERENT");
+        if (t.sourceRows() >= 0) {
+            sb.append(", ").append(rows(t.differences())).append(t.differences() == 1 ? " row differs" : " rows differ")
+                    .append(" (source ").append(rows(t.sourceRows())).append(" rows, target ")
+                    .append(rows(t.targetRows())).append(" rows)");
+        }
+        sb.append('\n');
+        t.problems().forEach(p -> sb.append("  ").append(p).append('\n'));
+        for (RowDifference d : t.listed()) {
+            sb.append("  ").append(d).append('\n');
+        }
+        if (t.unlisted() > 0) {
+            sb.append("  ... and ").append(rows(t.unlisted())).append(" more\n");
+        }
+        t.notes().forEach(n -> sb.append("  note: ").append(n).append('\n'));
         return sb.toString();
+    }
+
+    static String summary(VerifyResult r) {
+        return "verify: " + r.tables().size() + (r.tables().size() == 1 ? " table" : " tables") + " compared in "
+                + seconds(r.seconds()) + "; " + (r.equal() ? "all equal" : r.differingTables() + " differ") + "\n";
     }
 
     static String json(VerifyResult r) {

@@ -41,6 +41,14 @@ public final class Verifier {
     private Verifier() {}
 
     public static VerifyResult verify(VerifyOptions o) {
+        return verify(o, t -> { });
+    }
+
+    /**
+     * @param onTable called with each table's result as soon as it is known (from worker threads, one call at a
+     *                time), so a long run shows progress; the returned result holds them all in catalog order
+     */
+    public static VerifyResult verify(VerifyOptions o, java.util.function.Consumer<TableResult> onTable) {
         long t0 = System.nanoTime();
         Catalog sourceCatalog = readCatalog(o, true, o.tables());
         Map<TableId, TableSchema> mapped = sourceCatalog.dataTables().stream()
@@ -64,8 +72,14 @@ public final class Verifier {
                 for (TableInfo table : sourceCatalog.dataTables()) {
                     TableInfo onTarget = targetCatalog == null ? null
                             : targetCatalog.tables().get(mapped.get(table.id()).id());
-                    running.add(tables.submit(() -> compare(o, source, target, point, hash, binary, rechecks, table,
-                            mapped.get(table.id()), onTarget)));
+                    running.add(tables.submit(() -> {
+                        TableResult result = compare(o, source, target, point, hash, binary, rechecks, table,
+                                mapped.get(table.id()), onTarget);
+                        synchronized (onTable) {
+                            onTable.accept(result);
+                        }
+                        return result;
+                    }));
                 }
                 List<TableResult> results = new ArrayList<>();
                 for (Future<TableResult> f : running) {
