@@ -2,15 +2,11 @@ package dev.ferry.cli;
 
 import dev.ferry.cli.progress.CopyProgress;
 import dev.ferry.cli.progress.SummaryTable;
-import dev.ferry.core.Db;
-import dev.ferry.core.JdbcLookup;
 import dev.ferry.snapshot.Snapshot;
+import dev.ferry.snapshot.SnapshotLookup;
 import dev.ferry.snapshot.SnapshotOptions;
 import dev.ferry.snapshot.SnapshotResult;
-import dev.ferry.transforms.Lookup;
 import java.io.PrintWriter;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,11 +41,10 @@ final class SnapshotCommand implements Callable<Integer> {
 
     /** Runs the snapshot with progress on {@code out} and prints the summary; what {@code ferry start} calls first. */
     static SnapshotResult run(Settings s, SnapshotFlags flags, PrintWriter out) {
-        SnapshotOptions options = flags.options(s);
-        try (Connection lookupConnection = Db.open(s.source(), "source", "lookup");
+        try (SnapshotLookup lookup = new SnapshotLookup(s.source());
              CopyProgress progress = CopyProgress.create(flags.progress, out)) {
-            Lookup lookup = synchronizedLookup(new JdbcLookup(lookupConnection));
-            options = options.withTransforms(Transforms.chain(s, lookup)).withListener(progress);
+            SnapshotOptions options = flags.options(s).withTransforms(Transforms.chain(s, lookup), lookup)
+                    .withListener(progress);
             SnapshotResult r = Snapshot.run(options);
             progress.close();
             if (r.alreadyDone()) {
@@ -60,17 +55,6 @@ final class SnapshotCommand implements Callable<Integer> {
             }
             SummaryTable.print(out, r);
             return r;
-        } catch (SQLException e) {
-            throw dev.ferry.core.ServerErrors.during("closing the lookup session", "source", e);
         }
-    }
-
-    /** Copy workers share one lookup session (enrichment transforms); its reads are serialised. */
-    private static Lookup synchronizedLookup(Lookup lookup) {
-        return (table, key) -> {
-            synchronized (lookup) {
-                return lookup.find(table, key);
-            }
-        };
     }
 }

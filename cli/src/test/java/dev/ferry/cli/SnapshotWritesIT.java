@@ -176,4 +176,53 @@ class SnapshotWritesIT {
                 servers.target().uri("blocked"), "--slot", "slot_blocked", "--publication", "pub_blocked", "--progress", "none");
         assertEquals(0, again.exit(), again.all());
     }
+
+    @Test
+    void enrichmentLooksUpUnderTheSameSnapshotWhileTheReferencedRowsChange(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        servers.source().execute("CREATE DATABASE enrich");
+        servers.target().execute("CREATE DATABASE enrich");
+        dev.ferry.embedded.Fixtures.load(servers.source(), "enrich", "stories.sql", Map.of("scale", "0.2"));
+        java.nio.file.Path config = dir.resolve("ferry.yml");
+        java.nio.file.Files.writeString(config, """
+                transforms:
+                  - type: enrich
+                    table: public.transaction_details
+                    column: user_id
+                    from: public.transactions
+                    match: {id: transaction_id}
+                    take: user_id
+                """);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger written = new AtomicInteger();
+        CompletableFuture<Void> app = CompletableFuture.runAsync(() -> {
+            try (Connection c = servers.source().connect("enrich");
+                 PreparedStatement move = c.prepareStatement("UPDATE transactions SET user_id = 1 + user_id % 2000 "
+                         + "WHERE id BETWEEN ? AND ? + 20")) {
+                for (int k = 0; !stop.get(); k = (k + 20) % 10000) {
+                    move.setInt(1, k);
+                    move.setInt(2, k);
+                    move.executeUpdate();
+                    written.incrementAndGet();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        awaitWrites(written, 10);
+        FerryRun r = FerryRun.run("snapshot", "--source", servers.source().uri("enrich"), "--target",
+                servers.target().uri("enrich"), "--config", config.toString(), "--tables",
+                "users,transactions,transaction_details", "--jobs", "2", "--chunk-size", "256kB", "--max-rate", "30000rows",
+                "--slot", "slot_enrich", "--publication", "pub_enrich", "--progress", "log");
+        stop.set(true);
+        app.get();
+        assertEquals(0, r.exit(), r.all());
+        assertEquals("30000", servers.target().queryValue("enrich", "SELECT count(user_id) FROM transaction_details"));
+        assertEquals("0", servers.target().queryValue("enrich", "SELECT count(*) FROM transaction_details d "
+                + "JOIN transactions t ON t.id = d.transaction_id WHERE d.user_id IS DISTINCT FROM t.user_id"),
+                "every detail has its transaction's user as of the snapshot");
+        String moved = "SELECT string_agg(user_id::text, ',' ORDER BY id) FROM transactions";
+        assertTrue(!servers.source().queryValue("enrich", moved).equals(servers.target().queryValue("enrich", moved)),
+                "transactions changed after the consistent point");
+    }
 }

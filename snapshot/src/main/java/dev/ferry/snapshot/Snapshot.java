@@ -388,7 +388,7 @@ public final class Snapshot {
         listener.message("copying " + jobs.size() + " chunk(s) of " + tables + " table(s) with " + Math.min(o.jobs(), jobs.size())
                 + " worker(s)" + (o.maxRate().unlimited() ? "" : ", at most " + o.maxRate()));
         Copier copier = new Copier(new RateLimiter(o.maxRate()), listener, o.transforms(), o.stateSchema());
-        return new CopyPool(o.source(), o.target(), copier, listener).run(snapshot, jobs, o.jobs(), () -> {
+        return new CopyPool(o.source(), o.target(), copier, listener, o.lookup()).run(snapshot, jobs, o.jobs(), () -> {
             release.run();
             listener.message("every copy worker holds the snapshot; its exporting session is closed");
         });

@@ -16,6 +16,8 @@ import java.util.List;
  * @param truncateTarget empty target tables that already hold rows instead of refusing
  * @param chunkBytes     tables larger than this are split into ranges of about this size
  * @param listener       receives progress; called from worker threads
+ * @param lookup         the lookup the transforms were built with, bound to the snapshot in each copy worker; null
+ *                       when no transform reads other tables
  */
 public record SnapshotOptions(
         ConnectionSpec source,
@@ -30,7 +32,8 @@ public record SnapshotOptions(
         Rate maxRate,
         long chunkBytes,
         TransformChain transforms,
-        SnapshotListener listener) {
+        SnapshotListener listener,
+        SnapshotLookup lookup) {
 
     public static final String DEFAULT_SLOT = "ferry_slot";
     public static final String DEFAULT_PUBLICATION = "ferry_pub";
@@ -46,41 +49,47 @@ public record SnapshotOptions(
     public static SnapshotOptions of(ConnectionSpec source, ConnectionSpec target) {
         return new SnapshotOptions(source, target, List.of(), "ferry", Runtime.getRuntime().availableProcessors(),
                 DEFAULT_SLOT, DEFAULT_PUBLICATION, Duration.ofSeconds(60), false, Rate.UNLIMITED, DEFAULT_CHUNK_BYTES,
-                TransformChain.identity(), SnapshotListener.SILENT);
+                TransformChain.identity(), SnapshotListener.SILENT, null);
     }
 
     public SnapshotOptions withTables(List<TableId> newTables) {
         return new SnapshotOptions(source, target, newTables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, transforms, listener);
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup);
     }
 
     public SnapshotOptions withJobs(int newJobs) {
         return new SnapshotOptions(source, target, tables, stateSchema, newJobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, transforms, listener);
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup);
     }
 
     public SnapshotOptions withStateSchema(String schema) {
         return new SnapshotOptions(source, target, tables, schema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, transforms, listener);
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup);
     }
 
     public SnapshotOptions withSlot(String newSlot, String newPublication, Duration timeout) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, newSlot, newPublication, timeout,
-                truncateTarget, maxRate, chunkBytes, transforms, listener);
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup);
     }
 
     public SnapshotOptions withCopy(boolean truncate, Rate rate, long newChunkBytes) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncate, rate, newChunkBytes, transforms, listener);
+                truncate, rate, newChunkBytes, transforms, listener, lookup);
     }
 
     public SnapshotOptions withTransforms(TransformChain chain) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, chain, listener);
+                truncateTarget, maxRate, chunkBytes, chain, listener, lookup);
+    }
+
+    /** Transforms whose lookups go through {@code l} (see {@link SnapshotLookup}). */
+    public SnapshotOptions withTransforms(TransformChain chain, SnapshotLookup l) {
+        return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
+                truncateTarget, maxRate, chunkBytes, chain, listener, l);
     }
 
     public SnapshotOptions withListener(SnapshotListener l) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, transforms, l);
+                truncateTarget, maxRate, chunkBytes, transforms, l, lookup);
     }
 }

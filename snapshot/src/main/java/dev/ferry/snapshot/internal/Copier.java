@@ -10,6 +10,7 @@ import dev.ferry.transforms.Row;
 import dev.ferry.transforms.TransformChain;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,8 @@ import org.postgresql.copy.CopyOut;
 public final class Copier {
     /** Bytes gathered before a write to the target: large enough that per-message overhead vanishes. */
     static final int BATCH = 256 * 1024;
+    /** Rows handed to the transforms at once. */
+    static final int ROWS_PER_CALL = 1000;
 
     private final RateLimiter limiter;
     private final SnapshotListener listener;
@@ -104,10 +107,14 @@ public final class Copier {
         return batch.flush();
     }
 
+    /**
+     * Decodes rows, transforms them {@link #ROWS_PER_CALL} at a time (so an enrichment looks its keys up in one
+     * query per batch) and writes them back as COPY text.
+     */
     private long transform(CopyOut out, CopyIn in, TableWork w) throws SQLException, InterruptedException {
         Batch batch = new Batch(in, w);
         List<Column> sourceCols = w.sourceColumns();
-        List<Column> targetCols = w.targetColumns();
+        List<Row> rows = new ArrayList<>(ROWS_PER_CALL);
         byte[] msg;
         while ((msg = out.readFromCopy()) != null) {
             String[] values = CopyText.decode(msg);
@@ -115,21 +122,31 @@ public final class Copier {
             for (int i = 0; i < sourceCols.size(); i++) {
                 byName.put(sourceCols.get(i).name(), values[i]);
             }
-            for (Row r : chain.apply(Row.partial(w.source().schema(), byName))) {
-                if (!r.table().equals(w.targetId())) {
-                    throw new FerryException(ExitCode.USAGE, "a transform turned a row of " + w.id() + " into a row of "
-                            + r.table() + "; the snapshot writes each table's rows to that table only: change the "
-                            + "transform's configuration");
-                }
-                String[] v = new String[targetCols.size()];
-                for (int i = 0; i < v.length; i++) {
-                    String name = targetCols.get(i).name();
-                    v[i] = r.has(name) ? r.get(name) : null;
-                }
-                batch.add(CopyText.encode(v));
+            rows.add(Row.partial(w.source().schema(), byName));
+            if (rows.size() == ROWS_PER_CALL) {
+                write(chain.applyAll(rows), w, batch);
+                rows.clear();
             }
         }
+        write(chain.applyAll(rows), w, batch);
         return batch.flush();
+    }
+
+    private static void write(List<Row> rows, TableWork w, Batch batch) throws SQLException, InterruptedException {
+        List<Column> targetCols = w.targetColumns();
+        for (Row r : rows) {
+            if (!r.table().equals(w.targetId())) {
+                throw new FerryException(ExitCode.USAGE, "a transform turned a row of " + w.id() + " into a row of "
+                        + r.table() + "; the snapshot writes each table's rows to that table only: change the "
+                        + "transform's configuration");
+            }
+            String[] v = new String[targetCols.size()];
+            for (int i = 0; i < v.length; i++) {
+                String name = targetCols.get(i).name();
+                v[i] = r.has(name) ? r.get(name) : null;
+            }
+            batch.add(CopyText.encode(v));
+        }
     }
 
     /** Gathers COPY bytes and writes them in large pieces; COPY FROM reads a stream, so pieces may split rows. */

@@ -7,6 +7,7 @@ import dev.ferry.core.FerryException;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.ChunkState;
 import dev.ferry.snapshot.SnapshotListener;
+import dev.ferry.snapshot.SnapshotLookup;
 import dev.ferry.transforms.TableId;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -44,12 +45,18 @@ public final class CopyPool {
     private final ConnectionSpec target;
     private final Copier copier;
     private final SnapshotListener listener;
+    private final SnapshotLookup lookup;
 
-    public CopyPool(ConnectionSpec source, ConnectionSpec target, Copier copier, SnapshotListener listener) {
+    /**
+     * @param lookup bound to the snapshot in each worker when a transformed table is copied; may be null
+     */
+    public CopyPool(ConnectionSpec source, ConnectionSpec target, Copier copier, SnapshotListener listener,
+                    SnapshotLookup lookup) {
         this.source = source;
         this.target = target;
         this.copier = copier;
         this.listener = listener;
+        this.lookup = lookup;
     }
 
     /**
@@ -66,6 +73,7 @@ public final class CopyPool {
             left.computeIfAbsent(j.table().id(), k -> new AtomicInteger()).incrementAndGet();
         }
         Map<TableId, Timing> timings = new ConcurrentHashMap<>();
+        boolean lookups = lookup != null && jobs.stream().anyMatch(j -> !j.table().passThrough());
         int n = Math.max(1, Math.min(workers, jobs.size()));
         CountDownLatch ready = new CountDownLatch(n);
         ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
@@ -77,7 +85,7 @@ public final class CopyPool {
             List<Future<?>> futures = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 futures.add(pool.submit(() -> {
-                    work(snapshot, queue, left, timings, ready);
+                    work(snapshot, queue, left, timings, ready, lookups);
                     return null;
                 }));
             }
@@ -106,11 +114,14 @@ public final class CopyPool {
     }
 
     private void work(String snapshot, ConcurrentLinkedQueue<Job> queue, Map<TableId, AtomicInteger> left,
-                      Map<TableId, Timing> timings, CountDownLatch ready) {
+                      Map<TableId, Timing> timings, CountDownLatch ready, boolean lookups) {
         try (Connection src = Db.open(source, "source", "copy"); Connection tgt = Db.open(target, "target", "copy")) {
             if (!ExportedSnapshot.importInto(src, snapshot)) {
                 throw new FerryException(ExitCode.SERVER, "the exported snapshot " + snapshot + " is gone (its session "
                         + "on the source ended); run the same command again to continue from a fresh snapshot");
+            }
+            if (lookups) {
+                lookup.bind(snapshot); // before the exporter may go: the lookups read under the same snapshot
             }
             ready.countDown();
             tgt.setAutoCommit(false);
@@ -142,6 +153,10 @@ public final class CopyPool {
             throw ServerErrors.during("preparing a copy session", "source", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            if (lookups) {
+                lookup.unbind();
+            }
         }
     }
 }
