@@ -39,8 +39,8 @@ final class VerifyCommand implements Callable<Integer> {
     ConnectionOptions connection;
 
     @Option(names = "--jobs", paramLabel = "N",
-            description = "Connections per server scanning at once, and tables compared at once (default: 4, "
-                    + "or 'jobs:' in ferry.yml).")
+            description = "Connections per server scanning at once, and tables compared at once (default: the "
+                    + "number of cores, or 'jobs:' in ferry.yml).")
     Integer jobs;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "20",
@@ -66,7 +66,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Settings s = connection.resolve(true, true);
-        int j = jobs != null ? jobs : s.file().jobs() != null ? s.file().jobs() : 4;
+        int j = jobs != null ? jobs
+                : s.file().jobs() != null ? s.file().jobs() : Runtime.getRuntime().availableProcessors();
         if (j < 1 || limit < 0 || maxWait < 0 || (rechecks != null && rechecks < 0)) {
             throw FerryException.usage("--jobs must be at least 1, and --limit, --rechecks and --max-wait not negative");
         }
