@@ -25,6 +25,7 @@ import dev.ferry.snapshot.internal.RateLimiter;
 import dev.ferry.snapshot.internal.SchemaBuilder;
 import dev.ferry.snapshot.internal.SlotMaker;
 import dev.ferry.snapshot.internal.TableWork;
+import dev.ferry.transforms.Identifiers;
 import dev.ferry.transforms.TableId;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -249,7 +250,7 @@ public final class Snapshot {
                         + ", this one is " + id + "); pass the source of that run, or another --state-schema");
             }
             try (Statement st = repl.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT 1 FROM pg_replication_slots WHERE slot_name = " + dev.ferry.transforms.Identifiers.literal(run.slot()))) {
+                    "SELECT 1 FROM pg_replication_slots WHERE slot_name = " + Identifiers.literal(run.slot()))) {
                 if (!rs.next()) {
                     throw new FerryException(ExitCode.SERVER, "replication slot \"" + run.slot() + "\" of this run no "
                             + "longer exists on the source, so the changes since " + run.consistentLsn() + " are lost; "
@@ -307,7 +308,7 @@ public final class Snapshot {
                     continue;
                 }
                 String t = w.targetId().quoted();
-                try (ResultSet rs = st.executeQuery("SELECT to_regclass(" + dev.ferry.transforms.Identifiers.literal(t)
+                try (ResultSet rs = st.executeQuery("SELECT to_regclass(" + Identifiers.literal(t)
                         + ") IS NOT NULL")) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
@@ -342,7 +343,7 @@ public final class Snapshot {
     private void createSchema(StateStore store, Catalog catalog, Map<TableId, TableWork> works) {
         listener.message("creating " + works.size() + " table(s) on the target, without indexes");
         try (Connection c = Db.open(o.target(), "target", "schema")) {
-            new SchemaBuilder(c, listener::message).createTables(catalog, works, o.transforms());
+            new SchemaBuilder(c).createTables(catalog, works, o.transforms());
         } catch (SQLException e) {
             throw ServerErrors.during("creating the target schema", "target", e);
         }
@@ -351,7 +352,7 @@ public final class Snapshot {
 
     private void setSequences(Connection coord, Catalog catalog, Map<TableId, TableWork> works) {
         try (Connection c = Db.open(o.target(), "target", "schema")) {
-            new SchemaBuilder(c, listener::message).setSequences(coord, catalog, works);
+            new SchemaBuilder(c).setSequences(coord, catalog, works);
         } catch (SQLException e) {
             throw ServerErrors.during("setting sequences", "target", e);
         }

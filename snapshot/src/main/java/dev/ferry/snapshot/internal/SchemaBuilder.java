@@ -17,7 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Creates the target's types, sequences and tables before the copy (no key, no index: rows load fastest into a
@@ -26,11 +25,9 @@ import java.util.function.Consumer;
  */
 public final class SchemaBuilder {
     private final Connection target;
-    private final Consumer<String> report;
 
-    public SchemaBuilder(Connection target, Consumer<String> report) {
+    public SchemaBuilder(Connection target) {
         this.target = target;
-        this.report = report;
     }
 
     public void createTables(Catalog catalog, Map<TableId, TableWork> works, TransformChain chain) {
@@ -114,9 +111,5 @@ public final class SchemaBuilder {
         } catch (SQLException e) {
             throw ServerErrors.during(what, "target", e);
         }
-    }
-
-    Consumer<String> report() {
-        return report;
     }
 }
