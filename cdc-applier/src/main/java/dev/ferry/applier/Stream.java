@@ -1,7 +1,6 @@
 package dev.ferry.applier;
 
 import dev.ferry.applier.internal.ChangeLoop;
-import dev.ferry.applier.internal.DeadLetters;
 import dev.ferry.applier.internal.EngineSettings;
 import dev.ferry.applier.internal.StateOffsetStore;
 import dev.ferry.applier.internal.TargetWriter;
@@ -128,8 +127,7 @@ public final class Stream {
             Map<TableId, TableSchema> tables = sourceTables(lookupConnection, run);
             JdbcLookup lookup = new JdbcLookup(lookupConnection);
             TransformChain chain = options.transforms().apply(lookup);
-            ChangeLoop loop = new ChangeLoop(tables, chain, lookup, writer, journal, options.onError(),
-                    new DeadLetters(options.stateSchema()), applied, listener);
+            ChangeLoop loop = new ChangeLoop(tables, chain, lookup, writer, journal, options.onError(), applied, listener);
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                     .using(EngineSettings.of(options.source(), run, id, options.heartbeat().toMillis()))

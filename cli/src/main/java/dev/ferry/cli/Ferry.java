@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             StreamCommand.class,
             VerifyCommand.class,
             SwitchCommand.class,
+            ReplayCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -38,25 +38,22 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     private final Map<TableId, TableSchema> tables;
     private final TransformChain chain;
     private final Lookup lookup;
-    private final TargetWriter writer;
+    private final ChangeSink writer;
     private final JournalWriter journal;
     private final StreamOptions.OnError onError;
-    private final DeadLetters deadLetters;
     private final StreamListener listener;
     private Lsn applied;
     private Row pendingKeyChange;
     private volatile RuntimeException failure;
 
-    public ChangeLoop(Map<TableId, TableSchema> tables, TransformChain chain, Lookup lookup, TargetWriter writer,
-                      JournalWriter journal, StreamOptions.OnError onError, DeadLetters deadLetters, Lsn applied,
-                      StreamListener listener) {
+    public ChangeLoop(Map<TableId, TableSchema> tables, TransformChain chain, Lookup lookup, ChangeSink writer,
+                      JournalWriter journal, StreamOptions.OnError onError, Lsn applied, StreamListener listener) {
         this.tables = tables;
         this.chain = chain;
         this.lookup = lookup;
         this.writer = writer;
         this.journal = journal;
         this.onError = onError;
-        this.deadLetters = deadLetters;
         this.applied = applied;
         this.listener = listener;
     }
@@ -152,13 +149,17 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                     + e.getMessage() + "); apply the same change to the target table, then run the same command again "
                     + "(the position is kept, nothing is lost)");
         }
-        Lsn lsn = new Lsn(src.getInt64("lsn"));
-        long xid = src.getInt64("txId");
-        if (journal != null) {
-            journal.append(new JournalEntry(lsn, xid, Instant.ofEpochMilli(src.getInt64("ts_ms")), id, op,
-                    keyOf(before != null ? before : after), after == null ? Map.of() : after.asMap()));
+        boolean keyMovedAway = header(r, "__debezium.newkey") != null;
+        boolean keyMovedHere = header(r, "__debezium.oldkey") != null;
+        if (journal != null && !keyMovedAway) {
+            // A key change is journaled once, as an update from the old key (held since the delete half).
+            boolean keyChange = keyMovedHere && pendingKeyChange != null;
+            journal.append(new JournalEntry(new Lsn(src.getInt64("lsn")), src.getInt64("txId"),
+                    Instant.ofEpochMilli(src.getInt64("ts_ms")), id, keyChange ? Op.UPDATE : op,
+                    keyOf(keyChange ? pendingKeyChange : before != null ? before : after),
+                    after == null ? Map.of() : after.asMap()), table);
         }
-        apply(table, op, before, after, header(r, "__debezium.newkey") != null, header(r, "__debezium.oldkey") != null);
+        apply(table, op, before, after, keyMovedAway, keyMovedHere);
     }
 
     /**
@@ -197,7 +198,11 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                 throw new FerryException(ExitCode.USAGE, e.getMessage() + "; fix the transform or its configuration and "
                         + "run the same command again (the position is kept), or pass --on-error dead-letter", e);
             }
-            deadLetters.add(writer.connection(), e, after != null ? after : before);
+            try {
+                writer.deadLetter(e, after != null ? after : before);
+            } catch (SQLException ex) {
+                throw TargetWriter.describe(ex, table.id());
+            }
         }
     }
 

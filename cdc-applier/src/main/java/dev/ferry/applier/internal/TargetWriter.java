@@ -31,12 +31,13 @@ import java.util.stream.Collectors;
  * The session runs with {@code session_replication_role = replica}, as PostgreSQL's own apply worker does, so
  * target triggers and foreign-key checks do not fire. Not thread-safe.
  */
-public final class TargetWriter implements AutoCloseable {
+public final class TargetWriter implements ChangeSink {
     static final int MAX_BATCH = 500;
     static final int MAX_PARAMETERS = 30_000;
 
     private final Connection c;
     private final String stateSchema;
+    private final DeadLetters deadLetters;
     private final List<Row> pending = new ArrayList<>();
     private final Set<List<String>> pendingKeys = new HashSet<>();
     private Kind pendingKind;
@@ -49,6 +50,7 @@ public final class TargetWriter implements AutoCloseable {
     public TargetWriter(ConnectionSpec target, String stateSchema) {
         this.c = Db.open(target, "target", "apply");
         this.stateSchema = stateSchema;
+        this.deadLetters = new DeadLetters(stateSchema);
         try (Statement s = c.createStatement()) {
             s.execute("SET session_replication_role = replica");
             c.setAutoCommit(false);
@@ -58,19 +60,17 @@ public final class TargetWriter implements AutoCloseable {
         }
     }
 
-    public Connection connection() {
-        return c;
-    }
-
-    /** Changes written since the last commit. */
+    @Override
     public long changes() {
         return changes;
     }
 
+    @Override
     public boolean open() {
         return open;
     }
 
+    @Override
     public void write(RowChange change) throws SQLException {
         open = true;
         changes++;
@@ -102,6 +102,7 @@ public final class TargetWriter implements AutoCloseable {
     }
 
     /** A keyless table's change: rows matched on every column, compared as text (json, point lack =). */
+    @Override
     public void writeKeyless(Op op, Row row, Row before) throws SQLException {
         open = true;
         TableSchema t = row.schema();
@@ -141,6 +142,7 @@ public final class TargetWriter implements AutoCloseable {
      * An update that changed the primary key: applied as an UPDATE of the key, so columns the source did not
      * send (unchanged TOAST values) keep their value. Falls back to an upsert when the old row is not there.
      */
+    @Override
     public void updateKey(Row oldKey, Row row) throws SQLException {
         flush();
         open = true;
@@ -182,6 +184,7 @@ public final class TargetWriter implements AutoCloseable {
     }
 
     /** Commits everything written, together with the source position it reaches. */
+    @Override
     public void commit(Lsn lsn) throws SQLException {
         flush();
         StateStore.recordApplied(c, stateSchema, 0, lsn, changes);
@@ -190,6 +193,7 @@ public final class TargetWriter implements AutoCloseable {
         open = false;
     }
 
+    @Override
     public void rollback() {
         pending.clear();
         pendingKeys.clear();
@@ -320,6 +324,11 @@ public final class TargetWriter implements AutoCloseable {
         }
         return new FerryException(ExitCode.SERVER, "applying a change to " + table + " failed on the target: "
                 + ServerErrors.firstLine(e) + "; fix the cause and run the same command again (the position is kept)", e);
+    }
+
+    @Override
+    public void deadLetter(dev.ferry.transforms.TransformException e, Row row) {
+        deadLetters.add(c, e, row);
     }
 
     @Override

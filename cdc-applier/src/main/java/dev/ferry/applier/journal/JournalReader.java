@@ -116,6 +116,18 @@ public final class JournalReader implements Iterable<JournalItem> {
         } catch (IOException e) {
             return null;
         }
+        if (n != null && n.has("table_schema")) {
+            java.util.List<dev.ferry.transforms.Column> cols = new ArrayList<>();
+            for (JsonNode c : n.get("columns")) {
+                cols.add(new dev.ferry.transforms.Column(c.get("name").asText(), c.get("type").asText(),
+                        c.get("builtin").asBoolean(), false, null, c.get("generated").asBoolean() ? "generated" : null,
+                        null, null));
+            }
+            List<String> key = new ArrayList<>();
+            n.get("key").forEach(k -> key.add(k.asText()));
+            return new JournalItem.Table(new dev.ferry.transforms.TableSchema(
+                    new TableId(n.get("table_schema").asText(), n.get("table_name").asText()), cols, key));
+        }
         if (n != null && n.has("commit")) {
             return new JournalItem.Commit(n.get("xid").asLong(), Lsn.parse(n.get("commit").asText()),
                     n.has("commit_time") ? Instant.parse(n.get("commit_time").asText()) : null);

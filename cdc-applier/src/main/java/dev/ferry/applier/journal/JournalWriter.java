@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import dev.ferry.transforms.Column;
+import dev.ferry.transforms.TableSchema;
 
 /**
  * Appends changes as JSON lines to rotated files {@code journal-000001.jsonl}, ..., in a directory only the owner can
@@ -35,6 +37,7 @@ public final class JournalWriter implements AutoCloseable {
     private FileChannel channel;
     private CountingStream counting;
     private JsonGenerator json;
+    private final java.util.Set<dev.ferry.transforms.TableId> described = new java.util.HashSet<>();
 
     public JournalWriter(Path dir) {
         this.dir = dir;
@@ -47,11 +50,17 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** Journals one change (its own LSN); the transaction's commit line follows with {@link #commit}. */
-    public void append(JournalEntry e) {
+    /**
+     * Journals one change (its own LSN); the transaction's commit line follows with {@link #commit}. An update
+     * that changed the key is one entry whose {@code key} is the old key and whose values hold the new one.
+     */
+    public void append(JournalEntry e, TableSchema schema) {
         try {
             if (json == null) {
                 rotate();
+            }
+            if (described.add(schema.id())) {
+                writeSchema(schema);
             }
             json.writeStartObject();
             json.writeStringField("lsn", e.lsn().toString());
@@ -97,6 +106,29 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
+    private void writeSchema(TableSchema t) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("table_schema", t.id().schema());
+        json.writeStringField("table_name", t.id().name());
+        json.writeArrayFieldStart("columns");
+        for (Column c : t.columns()) {
+            json.writeStartObject();
+            json.writeStringField("name", c.name());
+            json.writeStringField("type", c.type());
+            json.writeBooleanField("builtin", c.builtin());
+            json.writeBooleanField("generated", c.generated());
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("key");
+        for (String k : t.key()) {
+            json.writeString(k);
+        }
+        json.writeEndArray();
+        json.writeEndObject();
+        json.writeRaw('\n');
+    }
+
     private void writeMap(String field, Map<String, String> map) throws IOException {
         json.writeObjectFieldStart(field);
         for (Map.Entry<String, String> v : map.entrySet()) {
@@ -120,6 +152,7 @@ public final class JournalWriter implements AutoCloseable {
 
     private void rotate() throws IOException {
         closeFile();
+        described.clear();
         Path file = dir.resolve(JournalReader.nextFileName(dir));
         channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

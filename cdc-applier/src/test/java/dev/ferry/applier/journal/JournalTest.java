@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.core.Lsn;
 import dev.ferry.transforms.Op;
+import dev.ferry.transforms.Column;
 import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TableSchema;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class JournalTest {
     static final TableId T = new TableId("Sales", "order \"lines\"");
+    static final TableSchema SCHEMA = new TableSchema(T, List.of(Column.of("id", "integer"), Column.of("note", "text")),
+            List.of("id"));
 
     static JournalEntry entry(long lsn, Op op, String id, String note) {
         Map<String, String> values = new HashMap<>();
@@ -36,14 +40,16 @@ class JournalTest {
     void transactionsComeBackInOrderWithNullsAndUnicodeIntact(@TempDir Path dir) {
         Path j = dir.resolve("journal");
         try (JournalWriter w = new JournalWriter(j)) {
-            w.append(entry(100, Op.INSERT, "1", "tab\there \\N ünï 🚢"));
-            w.append(entry(90, Op.INSERT, "2", null));
+            w.append(entry(100, Op.INSERT, "1", "tab\there \\N ünï 🚢"), SCHEMA);
+            w.append(entry(90, Op.INSERT, "2", null), SCHEMA);
             w.commit(700, new Lsn(120), null);
-            w.append(entry(130, Op.DELETE, "1", null));
+            w.append(entry(130, Op.DELETE, "1", null), SCHEMA);
             w.commit(701, new Lsn(140), null);
         }
         List<JournalItem> all = new JournalReader(j, Lsn.ZERO).readAll();
-        assertEquals(5, all.size());
+        assertEquals(6, all.size());
+        assertEquals(SCHEMA.key(), ((JournalItem.Table) all.get(0)).schema().key());
+        all = all.subList(1, all.size());
         JournalEntry first = ((JournalItem.Change) all.get(0)).entry();
         assertEquals("tab\there \\N ünï 🚢", first.values().get("note"));
         JournalEntry second = ((JournalItem.Change) all.get(1)).entry();
@@ -58,7 +64,7 @@ class JournalTest {
     void journalFilesAreReadableByTheOwnerOnly(@TempDir Path dir) throws IOException {
         Path j = dir.resolve("journal");
         try (JournalWriter w = new JournalWriter(j)) {
-            w.append(entry(1, Op.INSERT, "1", "secret data"));
+            w.append(entry(1, Op.INSERT, "1", "secret data"), SCHEMA);
             w.commit(1, new Lsn(2), null);
         }
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(j)));
@@ -71,17 +77,17 @@ class JournalTest {
     void aTornLastLineIsIgnoredAndARestartedWriterStartsANewFile(@TempDir Path dir) throws IOException {
         Path j = dir.resolve("journal");
         try (JournalWriter w = new JournalWriter(j)) {
-            w.append(entry(100, Op.INSERT, "1", "a"));
+            w.append(entry(100, Op.INSERT, "1", "a"), SCHEMA);
             w.commit(1, new Lsn(110), null);
         }
         Files.writeString(JournalReader.files(j).get(0), "{\"lsn\":\"0/12C\",\"xid\":1,\"sch", StandardOpenOption.APPEND);
         try (JournalWriter w = new JournalWriter(j)) {
-            w.append(entry(200, Op.UPDATE, "1", "b"));
+            w.append(entry(200, Op.UPDATE, "1", "b"), SCHEMA);
             w.commit(2, new Lsn(210), null);
         }
         assertEquals(2, JournalReader.files(j).size());
         List<JournalItem> all = new JournalReader(j, Lsn.ZERO).readAll();
-        assertEquals(4, all.size());
-        assertInstanceOf(JournalItem.Commit.class, all.get(3));
+        assertEquals(6, all.size());
+        assertInstanceOf(JournalItem.Commit.class, all.get(5));
     }
 }

@@ -1,0 +1,99 @@
+package dev.ferry.applier;
+
+import dev.ferry.applier.internal.ChangeLoop;
+import dev.ferry.applier.internal.ChangeSink;
+import dev.ferry.applier.internal.PrintingSink;
+import dev.ferry.applier.internal.TargetWriter;
+import dev.ferry.applier.journal.JournalEntry;
+import dev.ferry.applier.journal.JournalItem;
+import dev.ferry.applier.journal.JournalReader;
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.Lsn;
+import dev.ferry.core.state.StateStore;
+import dev.ferry.transforms.Lookup;
+import dev.ferry.transforms.Op;
+import dev.ferry.transforms.Row;
+import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TableSchema;
+import dev.ferry.transforms.TransformChain;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@code ferry replay}: a journal as just another change source. Its changes go through the same transforms and
+ * the same apply path as the stream, transaction by transaction, each committed with its LSN, so a replay
+ * stopped half-way continues where it stopped. With {@code dryRun} the changes are printed, not written.
+ */
+public final class Replay {
+    private Replay() {}
+
+    public record Result(long transactions, long skipped) {}
+
+    public static Result run(ConnectionSpec target, String stateSchema, Path journal, Lsn from, boolean dryRun,
+                             Function<Lookup, TransformChain> transforms, PrintWriter out) {
+        Lookup noSource = (table, key) -> {
+            throw new FerryException(ExitCode.USAGE, "a transform looks up " + table + ", but a replay has no source "
+                    + "to read it from; replay without that transform, or stream instead");
+        };
+        TransformChain chain = transforms.apply(noSource);
+        Lsn applied = from;
+        if (!dryRun) {
+            try (StateStore store = StateStore.open(target, stateSchema)) {
+                applied = Lsn.max(applied, store.appliedLsn());
+            }
+        }
+        Map<TableId, TableSchema> tables = new HashMap<>();
+        long transactions = 0;
+        long skipped = 0;
+        try (ChangeSink sink = dryRun ? new PrintingSink(out) : new TargetWriter(target, stateSchema)) {
+            ChangeLoop loop = new ChangeLoop(tables, chain, noSource, sink, null, StreamOptions.OnError.STOP, applied,
+                    StreamListener.NONE);
+            for (JournalItem item : new JournalReader(journal, from)) {
+                if (item instanceof JournalItem.Table t) {
+                    tables.put(t.schema().id(), t.schema());
+                } else if (item instanceof JournalItem.Change c) {
+                    apply(loop, tables, c.entry());
+                } else if (item instanceof JournalItem.Commit c) {
+                    if (c.lsn().isAfter(loop.applied())) {
+                        transactions++;
+                    } else {
+                        skipped++;
+                    }
+                    loop.finishTransaction(c.lsn(), c.xid(), c.commitTime());
+                }
+            }
+            sink.rollback(); // a transaction the journal never saw committed is never applied
+        }
+        return new Result(transactions, skipped);
+    }
+
+    private static void apply(ChangeLoop loop, Map<TableId, TableSchema> tables, JournalEntry e) {
+        TableSchema t = tables.get(e.table());
+        if (t == null) {
+            throw new FerryException(ExitCode.USAGE, "the journal has a change of " + e.table() + " before its table "
+                    + "description; it is not a complete Ferry journal (replay from its first file)");
+        }
+        Row key = Row.partial(t, e.key());
+        Row after = e.values().isEmpty() ? null : Row.partial(t, e.values());
+        if (e.op() == Op.UPDATE && after != null && t.hasKey() && movesKey(t, key, after)) {
+            loop.apply(t, Op.DELETE, key, null, true, false);
+            loop.apply(t, Op.INSERT, null, after, false, true);
+            return;
+        }
+        loop.apply(t, e.op(), e.op() == Op.INSERT ? null : key, after, false, false);
+    }
+
+    private static boolean movesKey(TableSchema t, Row key, Row after) {
+        for (String k : t.key()) {
+            if (after.has(k) && key.has(k) && !java.util.Objects.equals(after.get(k), key.get(k))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

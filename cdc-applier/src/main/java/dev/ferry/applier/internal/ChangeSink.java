@@ -1,0 +1,40 @@
+package dev.ferry.applier.internal;
+
+import dev.ferry.core.Lsn;
+import dev.ferry.transforms.Op;
+import dev.ferry.transforms.Row;
+import dev.ferry.transforms.RowChange;
+import dev.ferry.transforms.TransformException;
+import java.sql.SQLException;
+
+/**
+ * Where transformed changes go: the target ({@link TargetWriter}) or, for {@code ferry replay --dry-run}, a
+ * printout ({@link PrintingSink}). Not thread-safe.
+ */
+public interface ChangeSink extends AutoCloseable {
+
+    void write(RowChange change) throws SQLException;
+
+    /** A change of a table without a primary key: rows matched on every column. */
+    void writeKeyless(Op op, Row row, Row before) throws SQLException;
+
+    /** An update that changed the primary key, applied as an update so unsent columns survive. */
+    void updateKey(Row oldKey, Row row) throws SQLException;
+
+    /** A row a transform rejected, kept instead of stopping ({@code --on-error dead-letter}). */
+    void deadLetter(TransformException e, Row row) throws SQLException;
+
+    /** Ends the source transaction: durable together with the position {@code lsn}. */
+    void commit(Lsn lsn) throws SQLException;
+
+    void rollback();
+
+    /** True while a transaction has uncommitted changes. */
+    boolean open();
+
+    /** Changes written since the last commit. */
+    long changes();
+
+    @Override
+    void close();
+}
