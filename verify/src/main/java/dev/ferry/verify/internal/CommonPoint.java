@@ -35,6 +35,7 @@ import java.util.Optional;
  * <p>Thread-safe: the position is polled under a lock, waits sleep outside it.
  */
 public final class CommonPoint implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommonPoint.class);
     /** How long an unmoving applied position means an idle applier. */
     static final Duration QUIET = Duration.ofSeconds(1);
 
@@ -91,6 +92,12 @@ public final class CommonPoint implements AutoCloseable {
             return Outcome.NOT_STREAMING;
         }
         long start = System.nanoTime();
+        Outcome outcome = waitFor(lsn, start);
+        LOG.debug("waited {} ms for the stream to apply {}: {}", (System.nanoTime() - start) / 1_000_000, lsn, outcome);
+        return outcome;
+    }
+
+    private Outcome waitFor(Lsn lsn, long start) throws InterruptedException {
         long pause = 5;
         while (true) {
             if (poll(lsn)) {

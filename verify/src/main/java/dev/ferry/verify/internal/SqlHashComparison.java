@@ -30,6 +30,7 @@ import java.util.concurrent.Future;
  * ({@link CommonPoint}). Memory holds bucket arrays and at most {@link Differences#KEEP} differences, never rows.
  */
 public final class SqlHashComparison {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SqlHashComparison.class);
     /**
      * Ctid ranges smaller than this (64 MB) cost more in snapshots and round trips than they save. The system
      * property {@code ferry.verify.chunkPages} lowers it, so tests exercise parallel ranges on small tables.
@@ -82,21 +83,34 @@ public final class SqlHashComparison {
 
     public Outcome run(int rechecks, int listLimit) throws SQLException, InterruptedException {
         // The common case first: equal totals mean an equal table, proven with one plain aggregate per side.
+        long t0 = System.nanoTime();
         Pass totals = aggregate(Scan.TOTAL, null);
         if (BucketSums.mismatches(totals.source, totals.target, null).length == 0) {
+            LOG.debug("{}: totals equal ({} ms)", sourceTable, millis(t0));
             return new Outcome(totals.source.rows(), totals.target.rows(), 0, List.of(), lastOutcome);
         }
+        LOG.debug("{}: totals differ ({} ms), hashing {} buckets", sourceTable, millis(t0), buckets);
+        t0 = System.nanoTime();
         Pass first = aggregate(Scan.BUCKETS, null);
         int[] mismatched = BucketSums.mismatches(first.source, first.target, null);
+        LOG.debug("{}: {} of {} buckets differ ({} ms)", sourceTable, mismatched.length, buckets, millis(t0));
         if (mismatched.length == 0) {
             return new Outcome(first.source.rows(), first.target.rows(), 0, List.of(), lastOutcome);
         }
         // Listing every row is cheaper than a filter naming most buckets.
+        t0 = System.nanoTime();
         Differences found = list(mismatched.length * 2 > buckets ? null : mismatched);
+        LOG.debug("{}: {} rows differ ({} ms)", sourceTable, found.total(), millis(t0));
         for (int i = 0; i < rechecks && found.total() > 0 && !found.overflowed(); i++) {
+            t0 = System.nanoTime();
             found = found.confirmedBy(list(found.buckets()));
+            LOG.debug("{}: re-read {}: {} rows still differ ({} ms)", sourceTable, i + 1, found.total(), millis(t0));
         }
         return new Outcome(first.source.rows(), first.target.rows(), found.total(), found.first(listLimit), lastOutcome);
+    }
+
+    private static long millis(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
     }
 
     private record Pass(BucketSums source, BucketSums target) {}
