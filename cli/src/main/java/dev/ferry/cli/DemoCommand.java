@@ -4,12 +4,14 @@ import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
 import dev.ferry.embedded.PgServer;
 import dev.ferry.embedded.ServerPair;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,11 +19,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Shows the whole flow on two throwaway servers it starts itself: a PostgreSQL 15 source with an application
- * writing to it, a PostgreSQL 17 target. Every step runs the real command, printed as the user would type it.
+ * writing to it, a PostgreSQL 17 target. Every step runs the real command, printed as the user would type it;
+ * {@code ferry start} runs as its own process beside the application, as it would in production.
  */
 @Command(name = "demo", sortOptions = false,
         description = "Start two throwaway PostgreSQL servers, fill the source with a realistic table while an "
-                + "application keeps writing, and run the Ferry pipeline between them. Stops the servers at the end.")
+                + "application keeps writing, and run the whole Ferry pipeline between them: check, start (snapshot "
+                + "and stream), verify under live writes, switch with the writes held for well under a second. Stops "
+                + "the servers at the end.")
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,10 +37,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Print causes of failures and library logs.")
     boolean verbose;
 
+    private PrintWriter out;
+
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        out.println("== Starting two throwaway PostgreSQL servers");
+        out = spec.commandLine().getOut();
+        Path work = Files.createTempDirectory("ferry-demo-");
+        say("Starting two throwaway PostgreSQL servers");
         try (ServerPair pair = ServerPair.start()) {
             PgServer source = pair.source();
             PgServer target = pair.target();
@@ -43,45 +51,104 @@ final class DemoCommand implements Callable<Integer> {
             out.println("   target: " + target);
             source.execute("CREATE DATABASE shop");
             target.execute("CREATE DATABASE shop");
-            out.println("== Filling the source with " + rows + " orders");
+            say("Filling the source with " + rows + " orders and 5,000 customers");
             DemoData.load(source, "shop", rows);
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicLong writes = new AtomicLong();
-            Thread app = DemoData.application(source, "shop", stop, writes);
+            Path switched = work.resolve("traffic-switched");
+            DemoData.Application app = new DemoData.Application(source, target, "shop", switched);
             app.start();
-            out.println("== An application now writes to the source continuously");
+            say("An application now writes to the source continuously (new orders, payments, cancellations)");
             String src = source.uri("shop");
             String tgt = target.uri("shop");
-            List<String[]> steps = new ArrayList<>();
-            steps.add(new String[] {"check", "--source", src, "--target", tgt});
-            int worst = 0;
+            Process start = null;
             try {
-                for (String[] step : steps) {
-                    if (spec.commandLine().getParent().getSubcommands().get(step[0]) == null) {
-                        continue;
-                    }
-                    out.println();
-                    out.println("$ ferry " + String.join(" ", step));
-                    out.flush();
-                    int code = spec.commandLine().getParent().execute(step);
-                    out.println("   -> exit " + code);
-                    worst = Math.max(worst, code);
-                    if (code != 0) {
-                        break;
-                    }
-                }
+                step("check", "--source", src, "--target", tgt);
+                Path log = work.resolve("ferry-start.log");
+                say("$ ferry start --source " + src + " --target " + tgt + "   (in the background; log: " + log + ")");
+                start = launch(log, "start", "--source", src, "--target", tgt);
+                awaitStreaming(target, start, log);
+                out.println(tail(log));
+                say("Snapshot done and the stream is applying the application's writes; comparing both sides live");
+                step("verify", "--source", src, "--target", tgt);
+                step("switch", "--source", src, "--target", tgt, "--fence", "lock", "--timeout", "30s",
+                        "--then", "touch " + switched);
+                Thread.sleep(1500);
+                say("The application now writes to the target; " + app.written() + " transactions so far, "
+                        + app.refused() + " refused by the old server and retried on the new one");
             } finally {
-                stop.set(true);
-                app.join(5000);
+                app.stop();
+                if (start != null) {
+                    start.destroy();
+                    start.waitFor(20, TimeUnit.SECONDS);
+                }
             }
-            out.println();
-            out.println("== The application wrote " + writes.get() + " transactions during the demo");
-            out.println("== Stopping the servers");
-            if (worst != 0) {
-                throw new FerryException(ExitCode.values()[Math.min(worst, 4)], "a demo step failed (see above)");
-            }
-            out.println("Demo finished.");
+            say("After the switch: the source is frozen at the fence, the target has everything since");
+            out.println("   orders on the source (write-protected since the switch): "
+                    + source.queryValue("shop", "SELECT count(*) FROM orders"));
+            out.println("   orders on the target (the application kept writing there): "
+                    + target.queryValue("shop", "SELECT count(*) FROM orders"));
+            say("Stopping the servers");
+            out.println("Demo finished: every step above is a real ferry command against real servers.");
             return 0;
+        } finally {
+            deleteQuietly(work);
+        }
+    }
+
+    private void say(String text) {
+        out.println();
+        out.println("== " + text);
+        out.flush();
+    }
+
+    private void step(String... args) {
+        out.println();
+        out.println("$ ferry " + String.join(" ", args));
+        out.flush();
+        int code = spec.commandLine().getParent().execute(args);
+        out.println("   -> exit " + code);
+        if (code != 0) {
+            throw new FerryException(ExitCode.values()[Math.min(code, 4)], "demo step \"ferry " + args[0] + "\" failed "
+                    + "(exit " + code + ", see above)");
+        }
+    }
+
+    private static Process launch(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Ferry.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void awaitStreaming(PgServer target, Process start, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            if (!start.isAlive()) {
+                throw new FerryException(ExitCode.INTERNAL, "ferry start stopped: " + tail(log));
+            }
+            try {
+                if ("t".equals(target.queryValue("shop", "SELECT phase = 'STREAMING' FROM ferry.run"))
+                        && Files.readString(log).contains("streaming from slot")) {
+                    Thread.sleep(1000);
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // the state schema is created by the snapshot
+            }
+            Thread.sleep(200);
+        }
+        throw new FerryException(ExitCode.INTERNAL, "ferry start did not reach streaming within 5 minutes: " + tail(log));
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp directory
         }
     }
 }

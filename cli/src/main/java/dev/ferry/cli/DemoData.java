@@ -37,37 +37,97 @@ final class DemoData {
         source.execute(db, "VACUUM ANALYZE");
     }
 
-    /** A writer doing what an online shop does: new orders, status updates, a few cancellations removed. */
-    static Thread application(PgServer source, String db, AtomicBoolean stop, AtomicLong writes) {
-        Thread t = new Thread(() -> {
-            try (Connection c = source.connect(db);
-                 PreparedStatement insert = c.prepareStatement("INSERT INTO orders (customer_id, amount, items) "
-                         + "VALUES (?, ?, jsonb_build_object('sku', 'SKU-NEW', 'qty', 1))");
-                 PreparedStatement update = c.prepareStatement("UPDATE orders SET status = 'paid', updated_at = now() "
-                         + "WHERE id = (SELECT max(id) - ? FROM orders)");
-                 PreparedStatement delete = c.prepareStatement("DELETE FROM orders WHERE id = (SELECT min(id) FROM orders)")) {
-                ThreadLocalRandom r = ThreadLocalRandom.current();
-                while (!stop.get()) {
-                    insert.setLong(1, 1 + r.nextInt(5000));
-                    insert.setBigDecimal(2, java.math.BigDecimal.valueOf(r.nextInt(100_000), 2));
-                    insert.executeUpdate();
-                    update.setInt(1, r.nextInt(50));
-                    update.executeUpdate();
-                    if (r.nextInt(10) == 0) {
-                        delete.executeUpdate();
+    /**
+     * A writer doing what an online shop does: new orders, payments, some cancellations removed. It writes to
+     * the source until the switch's hook creates {@code switchedFlag}, then to the target, retrying the write
+     * the old server refused.
+     */
+    static final class Application {
+        private final PgServer source;
+        private final PgServer target;
+        private final String db;
+        private final java.nio.file.Path switchedFlag;
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicLong written = new AtomicLong();
+        private final AtomicLong refused = new AtomicLong();
+        private final Thread thread = new Thread(this::loop, "demo-application");
+
+        Application(PgServer source, PgServer target, String db, java.nio.file.Path switchedFlag) {
+            this.source = source;
+            this.target = target;
+            this.db = db;
+            this.switchedFlag = switchedFlag;
+            thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            thread.join(10_000);
+        }
+
+        long written() {
+            return written.get();
+        }
+
+        long refused() {
+            return refused.get();
+        }
+
+        private void loop() {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            Connection c = null;
+            boolean onTarget = false;
+            while (!stop.get()) {
+                try {
+                    if (c == null || (!onTarget && java.nio.file.Files.exists(switchedFlag))) {
+                        if (c != null) {
+                            c.close();
+                        }
+                        onTarget = java.nio.file.Files.exists(switchedFlag);
+                        c = (onTarget ? target : source).connect(db);
                     }
-                    writes.incrementAndGet();
+                    try (PreparedStatement insert = c.prepareStatement("INSERT INTO orders (customer_id, amount, items) "
+                            + "VALUES (?, ?, jsonb_build_object('sku', 'SKU-NEW', 'qty', 1))");
+                         PreparedStatement update = c.prepareStatement("UPDATE orders SET status = 'paid', "
+                                 + "updated_at = now() WHERE id = (SELECT max(id) - ? FROM orders)");
+                         PreparedStatement delete = c.prepareStatement("DELETE FROM orders WHERE id = "
+                                 + "(SELECT min(id) FROM orders)")) {
+                        insert.setLong(1, 1 + r.nextInt(5000));
+                        insert.setBigDecimal(2, java.math.BigDecimal.valueOf(r.nextInt(100_000), 2));
+                        insert.executeUpdate();
+                        update.setInt(1, r.nextInt(50));
+                        update.executeUpdate();
+                        if (r.nextInt(10) == 0) {
+                            delete.executeUpdate();
+                        }
+                    }
+                    written.incrementAndGet();
                     Thread.sleep(5);
+                } catch (SQLException e) {
+                    // The old server refuses writes once the tables moved; the next loop goes to the new one.
+                    refused.incrementAndGet();
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
-            } catch (SQLException e) {
-                if (!stop.get()) {
-                    System.err.println("demo application stopped: " + e.getMessage());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
-        }, "demo-application");
-        t.setDaemon(true);
-        return t;
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (SQLException ignored) {
+                // stopping
+            }
+        }
     }
 }

@@ -75,8 +75,13 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
             return;
         }
         try {
+            boolean marked = false;
             for (RecordChangeEvent<SourceRecord> event : records) {
-                handle(event, committer);
+                marked |= handle(event, committer);
+            }
+            if (marked) {
+                // One offset flush per batch, not per transaction: it is a round trip to the state store.
+                committer.markBatchFinished();
             }
         } catch (RuntimeException e) {
             writer.rollback();
@@ -85,7 +90,8 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
         }
     }
 
-    private void handle(RecordChangeEvent<SourceRecord> event,
+    /** Returns true when a record was marked processed. */
+    private boolean handle(RecordChangeEvent<SourceRecord> event,
                         DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         SourceRecord r = event.record();
@@ -98,9 +104,9 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                 Instant at = v.get("ts_ms") == null ? null : Instant.ofEpochMilli(v.getInt64("ts_ms"));
                 finishTransaction(commit, xid, at);
                 committer.markProcessed(event);
-                committer.markBatchFinished();
+                return true;
             }
-            return;
+            return false;
         }
         if (topic.startsWith("__debezium-heartbeat")) {
             if (!writer.open()) {
@@ -111,14 +117,15 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                     commitTarget(new Lsn(n.longValue()));
                 }
                 committer.markProcessed(event);
-                committer.markBatchFinished();
+                return true;
             }
-            return;
+            return false;
         }
         if (topic.endsWith(".message")) {
-            return; // the switch's fence: its transaction's commit records the position
+            return false; // the switch's fence: its transaction's commit records the position
         }
         change(r);
+        return false;
     }
 
     private void change(SourceRecord r) {

@@ -29,6 +29,7 @@ public final class StateOffsetStore extends MemoryOffsetBackingStore {
     private record Registration(ConnectionSpec target, String schema) {}
 
     private Registration registration;
+    private Connection connection;
 
     public static void register(String id, ConnectionSpec target, String schema) {
         REGISTRY.put(id, new Registration(target, schema));
@@ -59,10 +60,31 @@ public final class StateOffsetStore extends MemoryOffsetBackingStore {
         Base64.Encoder b64 = Base64.getEncoder();
         Map<String, String> out = new HashMap<>();
         data.forEach((k, v) -> out.put(b64.encodeToString(bytes(k)), v == null ? null : b64.encodeToString(bytes(v))));
-        try (Connection c = Db.open(registration.target(), "target", "offsets")) {
-            StateStore.saveOffsets(c, registration.schema(), out);
+        try {
+            if (connection == null || connection.isClosed()) {
+                connection = Db.open(registration.target(), "target", "offsets");
+            }
+            StateStore.saveOffsets(connection, registration.schema(), out);
         } catch (SQLException e) {
+            closeConnection();
             throw ServerErrors.during("saving stream offsets", "target", e);
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        super.stop();
+        closeConnection();
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // reopened on the next save
+            }
+            connection = null;
         }
     }
 
