@@ -317,4 +317,25 @@ final class SourceChecks {
             }
         }
     }
+
+    /**
+     * Columns whose changes the stream cannot carry exactly, because Debezium loses part of the value before Ferry
+     * sees it (STACK.md). The snapshot copies them exactly; only changes made while streaming are affected.
+     */
+    void streamLosses(List<ColumnType> types) {
+        for (ColumnType t : types) {
+            String loss = !t.schema().equals("pg_catalog") ? null : switch (t.name()) {
+                case "timetz" -> "arrives from Debezium normalised to UTC, so a changed value keeps its instant but "
+                        + "loses its original offset";
+                case "varbit" -> "arrives from Debezium as bytes without its length, so trailing zero bits of a "
+                        + "changed value may be lost";
+                default -> null;
+            };
+            if (loss != null) {
+                out.add(Problem.warning("stream_loss", "column " + t.columnName() + " (" + t.shownType() + ") " + loss
+                        + "; if that matters, change the column type (timestamptz, bit(n) or text) or make such "
+                        + "changes before the snapshot"));
+            }
+        }
+    }
 }
