@@ -224,8 +224,11 @@ public final class Snapshot {
                 if (!chunks.isEmpty() && chunks.stream().allMatch(ChunkState::done)) {
                     continue;
                 }
-                if (chunks.isEmpty() || chunks.stream().allMatch(c -> c.kind().equals(ChunkPlanner.KEY))) {
+                if (chunks.isEmpty()) {
                     store.addChunks(planner.byKeys(w));
+                } else if (chunks.stream().allMatch(c -> c.kind().equals(ChunkPlanner.KEY))) {
+                    // Key ranges mean the same under any snapshot: the finished ones stand, the rest are copied.
+                    listener.message("continuing " + w.id() + " by its remaining key ranges");
                 } else {
                     if (!w.source().schema().hasKey()) {
                         listener.message("table " + w.id() + " has no primary key and was not finished when the exported "
@@ -389,10 +392,13 @@ public final class Snapshot {
         listener.message("copying " + jobs.size() + " chunk(s) of " + tables + " table(s) with " + Math.min(o.jobs(), jobs.size())
                 + " worker(s)" + (o.maxRate().unlimited() ? "" : ", at most " + o.maxRate()));
         Copier copier = new Copier(new RateLimiter(o.maxRate()), listener, o.transforms(), o.stateSchema());
-        return new CopyPool(o.source(), o.target(), copier, listener, o.lookup()).run(snapshot, jobs, o.jobs(), () -> {
-            release.run();
-            listener.message("every copy worker holds the snapshot; its exporting session is closed");
-        });
+        Map<TableId, CopyPool.Timing> timings = new CopyPool(o.source(), o.target(), copier, listener, o.lookup())
+                .run(snapshot, jobs, o.jobs(), () -> {
+                    release.run();
+                    listener.message("every copy worker holds the snapshot; its exporting session is closed");
+                });
+        listener.copyFinished();
+        return timings;
     }
 
     private SnapshotResult finish(StateStore store, Map<TableId, TableWork> works, Map<TableId, CopyPool.Timing> timings,

@@ -26,4 +26,7 @@ public interface SnapshotListener {
 
     /** Every chunk of a table is on the target. */
     default void tableDone(TableId table) {}
+
+    /** The copy is over (keys and indexes are built next); progress displays can stop drawing. */
+    default void copyFinished() {}
 }

@@ -174,6 +174,12 @@ public abstract class CopyProgress implements SnapshotListener, AutoCloseable {
     }
 
     @Override
+    public void copyFinished() {
+        close();
+    }
+
+    /** Draws the end of the copy and stops drawing; messages still print. Idempotent. */
+    @Override
     public void close() {
         synchronized (this) {
             if (closed) {

@@ -167,6 +167,8 @@ public final class Copier {
             if (used + msg.length > buf.length) {
                 flush();
             }
+            // A message is a row, except binary COPY's two-byte trailer (-1), which is not counted.
+            boolean row = !(msg.length == 2 && msg[0] == -1 && msg[1] == -1 && w.binary());
             if (msg.length > buf.length) {
                 write(msg, msg.length);
                 rows++;
@@ -175,7 +177,9 @@ public final class Copier {
             }
             System.arraycopy(msg, 0, buf, used, msg.length);
             used += msg.length;
-            rows++;
+            if (row) {
+                rows++;
+            }
         }
 
         long flush() throws SQLException, InterruptedException {
