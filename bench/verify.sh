@@ -4,13 +4,16 @@
 # on the equal pair and after changing, deleting and adding one row on the target (it must name all three and
 # exit 1). The snapshot's slot, publication and state schema are dropped first, so verify measures the
 # comparison alone (with a stream recorded it would also wait for it, a second at most when it is idle).
-# Usage: bench/verify.sh [SCALE=26] [JOBS=2]
+# Then the same under live streaming: `ferry start` into a fresh target database while pgbench writes RATE
+# single-row transactions/s to a second table; verify must exit 0 (no false alarm) and its time is printed.
+# Usage: bench/verify.sh [SCALE=26] [JOBS=2] [RATE=100]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 trap cleanup_bench EXIT
 SCALE=${1:-26}
 JOBS=${2:-2}
+RATE=${3:-100}
 JAR=$(ferry_jar)
 sp=$(free_port); tp=$(free_port)
 start_cluster src "$sp"; start_cluster tgt "$tp"
@@ -55,3 +58,28 @@ for want in "different: uuid=$changed" "missing on target: uuid=$deleted" "extra
 done
 printf 'data_fact %s rows, --jobs %s (wall, JVM start included): snapshot %.1f s; verify equal %.1f s, with 3 differences %.1f s\n' \
   "$rows" "$JOBS" "$(echo "$snapshot_ms / 1000" | bc -l)" "$(echo "$equal_ms / 1000" | bc -l)" "$(echo "$diff_ms / 1000" | bc -l)"
+
+psql_at "$sp" -c "CREATE TABLE acct (id int PRIMARY KEY, balance bigint, at timestamptz DEFAULT now())" \
+  -c "INSERT INTO acct SELECT g, g FROM generate_series(1, 100000) g"
+psql_at "$tp" -c "CREATE DATABASE live"
+live="postgresql://postgres@127.0.0.1:$tp/live"
+java -jar "$JAR" start --source "$src" --target "$live" --jobs "$JOBS" > "$BENCH_DIR/start.log" 2>&1 &
+start_pid=$!
+until [ "$(psql_at "$tp" -d live -Atc "SELECT phase FROM ferry.run" 2>/dev/null)" = STREAMING ]; do
+  kill -0 "$start_pid" 2>/dev/null || { cat "$BENCH_DIR/start.log"; echo "FAIL: ferry start exited"; exit 1; }
+  sleep 0.5
+done
+printf '\\set id random(1, 100000)\nUPDATE acct SET balance = balance + 1, at = now() WHERE id = :id;\n' > "$BENCH_DIR/w.sql"
+"$PGBIN/pgbench" -n -h 127.0.0.1 -p "$sp" -U postgres -c 2 -j 1 -R "$RATE" -T 600 -f "$BENCH_DIR/w.sql" postgres \
+  > "$BENCH_DIR/pgbench.log" 2>&1 &
+bench_pid=$!
+sleep 3
+echo "under live streaming, $RATE writes/s:"
+t0=$(now_ms)
+set +e; out=$(java -jar "$JAR" verify --source "$src" --target "$live" --jobs "$JOBS" 2>&1); status=$?; set -e
+live_ms=$(( $(now_ms) - t0 ))
+echo "$out" | sed 's/^/  /'
+kill "$bench_pid" "$start_pid" 2>/dev/null || true; wait "$bench_pid" "$start_pid" 2>/dev/null || true
+[ "$status" = 0 ] || { echo "FAIL: verify exited $status under live streaming (a false alarm)"; exit 1; }
+printf 'verify under live streaming (%s writes/s): %.1f s\n' "$RATE" "$(echo "$live_ms / 1000" | bc -l)"
+
