@@ -4,38 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.embedded.Fixtures;
-import dev.ferry.embedded.ServerPair;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code ferry snapshot} end to end on a PostgreSQL 15 source and a PostgreSQL 17 target. */
-class SnapshotIT {
-    static ServerPair servers;
-
-    @BeforeAll
-    static void start() {
-        servers = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
-
-    static void createDatabases(String db) {
-        servers.source().execute("CREATE DATABASE " + db);
-        servers.target().execute("CREATE DATABASE " + db);
-    }
-
-    static FerryRun snapshot(String db, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("snapshot", "--source", servers.source().uri(db),
-                "--target", servers.target().uri(db), "--progress", "log", "--slot", "slot_" + db, "--publication", "pub_" + db));
-        args.addAll(List.of(extra));
-        return FerryRun.run(args.toArray(new String[0]));
-    }
+class SnapshotIT extends SnapshotServers {
 
     /** Every row of a table as text, in order: the same on both sides when the copy is faithful. */
     static List<List<String>> rows(dev.ferry.embedded.PgServer s, String db, String table, String order) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.core.ConnectionSpec;
-import dev.ferry.embedded.ServerPair;
 import dev.ferry.snapshot.Snapshot;
 import dev.ferry.snapshot.SnapshotOptions;
 import dev.ferry.snapshot.SnapshotResult;
@@ -16,31 +15,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** kill -9 at various points of {@code ferry snapshot}, then the same command: the target ends exact. */
-class SnapshotResumeIT {
-    static ServerPair servers;
-
+class SnapshotResumeIT extends SnapshotServers {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        servers = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
-
     static void createTables(String db) {
-        servers.source().execute("CREATE DATABASE " + db);
-        servers.target().execute("CREATE DATABASE " + db);
+        createDatabases(db);
         servers.source().execute(db, "CREATE TABLE big (id bigint PRIMARY KEY, val bigint NOT NULL, pad text NOT NULL); "
                 + "CREATE TABLE big2 (id bigint PRIMARY KEY, val bigint NOT NULL, pad text NOT NULL); "
                 + "CREATE TABLE nokey (a int, b text); ALTER TABLE nokey REPLICA IDENTITY FULL; "
@@ -52,11 +36,9 @@ class SnapshotResumeIT {
     }
 
     static String[] args(String db, String... extra) {
-        List<String> a = new ArrayList<>(List.of("snapshot", "--source", servers.source().uri(db), "--target",
-                servers.target().uri(db), "--jobs", "2", "--chunk-size", "1MB", "--slot", "slot_" + db,
-                "--publication", "pub_" + db, "--progress", "log"));
+        List<String> a = new ArrayList<>(List.of("--jobs", "2", "--chunk-size", "1MB"));
         a.addAll(List.of(extra));
-        return a.toArray(new String[0]);
+        return snapshotArgs(db, a.toArray(new String[0]));
     }
 
     /** A number from the target's state, or -1 while the state schema does not exist yet. */

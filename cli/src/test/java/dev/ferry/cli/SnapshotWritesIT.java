@@ -3,7 +3,6 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.ServerPair;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
@@ -14,28 +13,14 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The snapshot while the application writes: exactly the state at the consistent point, all workers busy. */
-class SnapshotWritesIT {
+class SnapshotWritesIT extends SnapshotServers {
     static final int N = 40_000;
-    static ServerPair servers;
-
-    @BeforeAll
-    static void start() {
-        servers = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
 
     static void createItems(String db) {
-        servers.source().execute("CREATE DATABASE " + db);
-        servers.target().execute("CREATE DATABASE " + db);
+        createDatabases(db);
         servers.source().execute(db, "CREATE TABLE items (id bigint PRIMARY KEY, val bigint NOT NULL, "
                 + "pad text NOT NULL DEFAULT repeat('p', 120)); CREATE TABLE wlog (k int PRIMARY KEY); "
                 + "INSERT INTO items (id, val) SELECT g, 0 FROM generate_series(1, " + N + ") g");
