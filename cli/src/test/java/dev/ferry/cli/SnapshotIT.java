@@ -165,4 +165,22 @@ class SnapshotIT extends SnapshotServers {
         assertEquals(0, r.exit(), r.all());
         assertEquals("30000", servers.target().queryValue("timeouts", "SELECT count(*) FROM t"));
     }
+
+    @Test
+    void aRunStoppedWhileBuildingIndexesBuildsThemWhenRunAgainWithoutCopying() {
+        createDatabases("indexes");
+        servers.source().execute("indexes", "CREATE TABLE t (id int PRIMARY KEY, v text UNIQUE, w int); "
+                + "CREATE INDEX t_w ON t (w); INSERT INTO t SELECT g, 'v' || g, g % 7 FROM generate_series(1, 1000) g");
+        assertEquals(0, snapshot("indexes").exit());
+        // As if the process had died half-way through the index build.
+        servers.target().execute("indexes", "ALTER TABLE t DROP CONSTRAINT t_pkey; DROP INDEX t_w; "
+                + "UPDATE ferry.run SET phase = 'INDEXES'");
+        FerryRun r = snapshot("indexes");
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.out().contains("the copy had finished; building keys and indexes"), r.all());
+        assertEquals("t_pkey,t_v_key,t_w", servers.target().queryValue("indexes",
+                "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 't'"));
+        assertEquals("1000", servers.target().queryValue("indexes", "SELECT n_tup_ins FROM pg_stat_user_tables "
+                + "WHERE relname = 't'"), "no row was copied again");
+    }
 }

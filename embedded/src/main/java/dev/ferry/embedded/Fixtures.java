@@ -16,10 +16,13 @@ import java.util.regex.Pattern;
 /**
  * Loads the SQL fixtures under {@code fixtures/} on the classpath: {@code fidelity.sql} (every type and its nasty
  * values) and {@code stories.sql} (the user stories' schemas at a {@code :scale}). Variables written
- * {@code :name} are replaced by the given values before running, so no psql is needed.
+ * {@code :name} are replaced by the given values (or the fixture's {@code -- default :name = value}) before
+ * running, so no psql is needed.
  */
 public final class Fixtures {
     private static final Pattern VARIABLE = Pattern.compile("(?<![:\\w]):([a-z_]+)\\b");
+    /** A default a fixture declares for a variable: {@code -- default :scale = 1}. */
+    private static final Pattern DEFAULT = Pattern.compile("(?m)^-- default :([a-z_]+) = (\\S+)$");
 
     private Fixtures() {}
 
@@ -54,7 +57,13 @@ public final class Fixtures {
         }
     }
 
-    static String substitute(String sql, Map<String, String> variables) {
+    static String substitute(String sql, Map<String, String> given) {
+        Map<String, String> variables = new java.util.HashMap<>();
+        Matcher d = DEFAULT.matcher(sql);
+        while (d.find()) {
+            variables.put(d.group(1), d.group(2));
+        }
+        variables.putAll(given);
         Matcher m = VARIABLE.matcher(sql);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {

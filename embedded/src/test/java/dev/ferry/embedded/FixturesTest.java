@@ -22,6 +22,14 @@ class FixturesTest {
     }
 
     @Test
+    void aFixtureMayDeclareDefaults() {
+        assertEquals("-- default 1 = 1\nSELECT 1, 2", Fixtures.substitute("-- default :scale = 1\nSELECT :scale, :two",
+                Map.of("two", "2")));
+        assertEquals("-- default 3 = 1\nSELECT 3", Fixtures.substitute("-- default :scale = 1\nSELECT :scale",
+                Map.of("scale", "3")));
+    }
+
+    @Test
     void bothFixturesAreOnTheClasspath() {
         assertTrue(Fixtures.text("fidelity.sql").contains("CREATE TABLE fidelity"));
         assertTrue(Fixtures.text("stories.sql").contains("CREATE TABLE data_fact"));
