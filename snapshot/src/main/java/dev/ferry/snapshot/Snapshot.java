@@ -118,7 +118,8 @@ public final class Snapshot {
                     throw new FerryException(ExitCode.SERVER, "the snapshot just exported by slot \"" + o.slot()
                             + "\" vanished; run the same command again");
                 }
-                Catalog catalog = readCatalog(coord, o.tables());
+                // Exactly the tables published: one created meanwhile would be copied but never streamed.
+                Catalog catalog = readCatalog(coord, new ArrayList<>(pre.tables().keySet()));
                 Map<TableId, TableWork> works = works(catalog);
                 createSchema(store, catalog, works);
                 ChunkPlanner planner = new ChunkPlanner(coord, o.chunkBytes());
