@@ -52,7 +52,7 @@ public final class Replay {
         long skipped = 0;
         try (ChangeSink sink = dryRun ? new PrintingSink(out) : new TargetWriter(target, stateSchema)) {
             ChangeLoop loop = new ChangeLoop(tables, chain, noSource, sink, null, StreamOptions.OnError.STOP, applied,
-                    StreamListener.NONE);
+                    StreamListener.NONE, 1);
             for (JournalItem item : new JournalReader(journal, from)) {
                 if (item instanceof JournalItem.Table t) {
                     tables.put(t.schema().id(), t.schema());

@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class Stream {
     private static final Logger LOG = LoggerFactory.getLogger(Stream.class);
     static final int MAX_ATTEMPTS = 40;
+    /** Source transactions that may share one target transaction (one commit and one fsync for all). */
+    static final int SHARE_LIMIT = 500;
 
     private final StreamOptions options;
     private final StreamListener listener;
@@ -127,7 +129,8 @@ public final class Stream {
             Map<TableId, TableSchema> tables = sourceTables(lookupConnection, run);
             JdbcLookup lookup = new JdbcLookup(lookupConnection);
             TransformChain chain = options.transforms().apply(lookup);
-            ChangeLoop loop = new ChangeLoop(tables, chain, lookup, writer, journal, options.onError(), applied, listener);
+            ChangeLoop loop = new ChangeLoop(tables, chain, lookup, writer, journal, options.onError(), applied, listener,
+                    SHARE_LIMIT);
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                     .using(EngineSettings.of(options.source(), run, id, options.heartbeat().toMillis()))

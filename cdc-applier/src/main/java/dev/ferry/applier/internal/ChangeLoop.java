@@ -43,11 +43,23 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     private final StreamOptions.OnError onError;
     private final StreamListener listener;
     private Lsn applied;
+    /** Source transactions committed to the open target transaction but not yet to the target. */
+    private int sharing;
+    private Lsn sharedLsn;
+    private RecordChangeEvent<SourceRecord> sharedEnd;
+    private long sharedSince;
+    private final int shareLimit;
     private Row pendingKeyChange;
     private volatile RuntimeException failure;
 
+    /**
+     * @param shareLimit how many source transactions may share one target transaction (1: each its own); sharing
+     *                   starts only past the applied position, where no transaction can be a redelivered one
+     */
     public ChangeLoop(Map<TableId, TableSchema> tables, TransformChain chain, Lookup lookup, ChangeSink writer,
-                      JournalWriter journal, StreamOptions.OnError onError, Lsn applied, StreamListener listener) {
+                      JournalWriter journal, StreamOptions.OnError onError, Lsn applied, StreamListener listener,
+                      int shareLimit) {
+        this.shareLimit = Math.max(1, shareLimit);
         this.tables = tables;
         this.chain = chain;
         this.lookup = lookup;
@@ -79,6 +91,11 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
             for (RecordChangeEvent<SourceRecord> event : records) {
                 marked |= handle(event, committer);
             }
+            if (sharing > 0) {
+                // The end of a batch ends sharing: latency stays within one batch.
+                commitShared(committer);
+                marked = true;
+            }
             if (marked) {
                 // One offset flush per batch, not per transaction: it is a round trip to the state store.
                 committer.markBatchFinished();
@@ -102,14 +119,31 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                 Lsn commit = new Lsn(((Number) r.sourceOffset().get("lsn_commit")).longValue());
                 long xid = ((Number) r.sourceOffset().get("txId")).longValue();
                 Instant at = v.get("ts_ms") == null ? null : Instant.ofEpochMilli(v.getInt64("ts_ms"));
-                finishTransaction(commit, xid, at);
-                committer.markProcessed(event);
-                return true;
+                if (journal != null) {
+                    journal.commit(xid, commit, at);
+                }
+                if (!commit.isAfter(sharedLsn != null ? sharedLsn : applied)) {
+                    writer.rollback(); // applied before a restart: Debezium delivered it again
+                    committer.markProcessed(event);
+                    return true;
+                }
+                sharing++;
+                sharedLsn = commit;
+                sharedEnd = event;
+                if (sharing == 1) {
+                    sharedSince = System.nanoTime();
+                }
+                if (sharing >= shareLimit || writer.changes() >= 20_000
+                        || System.nanoTime() - sharedSince > 200_000_000L) {
+                    commitShared(committer);
+                    return true;
+                }
+                return false;
             }
             return false;
         }
         if (topic.startsWith("__debezium-heartbeat")) {
-            if (!writer.open()) {
+            if (!writer.open() && sharing == 0) {
                 Object commit = r.sourceOffset().get("lsn_commit");
                 if (commit instanceof Number n && new Lsn(n.longValue()).isAfter(applied)) {
                     // Everything up to the last commit Debezium processed is on the target: say so, for status,
@@ -228,6 +262,20 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                     + "FULL on that table"));
             return chain.applyChange(op, before, after.withAll(current));
         }
+    }
+
+    private void commitShared(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        long n = writer.changes();
+        if (journal != null) {
+            journal.flush(); // durable before the target holds what it records
+        }
+        commitTarget(sharedLsn);
+        committer.markProcessed(sharedEnd);
+        listener.committed(sharedLsn, n);
+        sharing = 0;
+        sharedLsn = null;
+        sharedEnd = null;
     }
 
     /** Ends a source transaction: commits it with its LSN, or rolls back one applied before a restart. */

@@ -81,8 +81,8 @@ public final class JournalWriter implements AutoCloseable {
     }
 
     /**
-     * Ends a transaction and makes it durable (fsync): call before the target commits it. Files rotate only
-     * here, so a transaction never spans two files.
+     * Ends a transaction. Call {@link #flush()} before the target commits it. Files rotate only here, so a
+     * transaction never spans two files.
      */
     public void commit(long xid, Lsn commitLsn, java.time.Instant commitTime) {
         try {
@@ -97,7 +97,6 @@ public final class JournalWriter implements AutoCloseable {
             }
             json.writeEndObject();
             json.writeRaw('\n');
-            flush();
             if (counting.count >= ROTATE_BYTES) {
                 closeFile();
             }
