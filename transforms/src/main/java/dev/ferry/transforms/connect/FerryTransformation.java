@@ -64,16 +64,6 @@ public final class FerryTransformation<R extends ConnectRecord<R>> implements Tr
 
     @Override
     public R apply(R record) {
-        try {
-            return transform(record);
-        } catch (RuntimeException e) {
-            e.printStackTrace();
-            throw e;
-        }
-    }
-
-    private R transform(R record) {
-        System.err.println("SMT " + record.topic() + " " + record.value());
         if (!(record.value() instanceof Struct value) || value.schema().field("op") == null
                 || value.schema().field("source") == null) {
             return record; // tombstones, heartbeats, transaction markers
