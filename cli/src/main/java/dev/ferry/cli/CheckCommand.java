@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "check", sortOptions = false,
+@Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Check every prerequisite of a run on both servers and report all problems at once, each as one "
                 + "sentence with its fix: wal_level, free replication slots and WAL senders, the REPLICATION and SELECT "
                 + "privileges, a primary key or REPLICA IDENTITY FULL on every table, column types, long transactions, "

@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * writing to it, a PostgreSQL 17 target. Every step runs the real command, printed as the user would type it;
  * {@code ferry start} runs as its own process beside the application, as it would in production.
  */
-@Command(name = "demo", sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Start two throwaway PostgreSQL servers, fill the source with a realistic table while an "
                 + "application keeps writing, and run the whole Ferry pipeline between them: check, start (snapshot "
                 + "and stream), verify under live writes, switch with the writes held for well under a second. Stops "

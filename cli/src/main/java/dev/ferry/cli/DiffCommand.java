@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "diff", sortOptions = false,
+@Command(name = "diff", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compare the source schema, reshaped by the configured transforms, with the target's existing "
                 + "schema: missing, unexpected and changed tables, columns, types, nullability, defaults, primary keys, "
                 + "indexes, foreign keys and sequences.",

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "dry-run", sortOptions = false,
+@Command(name = "dry-run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Read real rows of one source table, run the configured transforms on them, and show each row "
                 + "before and after, with the rows a transform filtered out or rejected and why.",
                 "Read-only: nothing is written on the source or the target (the source is read in a READ ONLY "

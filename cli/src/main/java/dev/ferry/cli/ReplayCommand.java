@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "replay", sortOptions = false,
+@Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Re-apply a journal written with --journal to a target, through the configured transforms and "
                 + "the same apply path as the stream, transaction by transaction. Applied onto a copy of the snapshot, "
                 + "it reproduces the target (check with \"ferry verify\").",

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "snapshot", sortOptions = false,
+@Command(name = "snapshot", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Create the publication and the replication slot on the source, then copy the chosen tables to "
                 + "the target exactly as they were at the slot's consistent point, in parallel, while the application "
                 + "keeps writing. Tables are created without indexes; keys and indexes are built after the copy, "

@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "start", sortOptions = false,
+@Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Snapshot, then stream: copy the tables as of the slot's consistent point (\"ferry snapshot\"), "
                 + "then apply every later change until stopped (\"ferry stream\"). Run the same command again after any "
                 + "interruption: it continues where it stopped.",

@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "stream", sortOptions = false,
+@Command(name = "stream", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Apply every change made on the source since the snapshot to the target, through the transforms, "
                 + "until stopped (Ctrl-C). Reads the run's replication slot with the embedded Debezium engine; each "
                 + "source transaction becomes one target transaction, recorded with its LSN, so a restart neither loses "

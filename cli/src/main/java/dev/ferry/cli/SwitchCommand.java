@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "switch", sortOptions = false,
+@Command(name = "switch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Cut over to the target while \"ferry start\" or \"ferry stream\" runs: hold writes on the source, "
                 + "wait until the stream has applied everything (lag exactly zero), copy sequences, switch traffic, and "
                 + "report how long writes were held.",
