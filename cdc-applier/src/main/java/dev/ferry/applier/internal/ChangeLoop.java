@@ -170,13 +170,7 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
         if (table == null) {
             return;
         }
-        Op op = switch (v.getString("op")) {
-            case "c", "r" -> Op.INSERT;
-            case "u" -> Op.UPDATE;
-            case "d" -> Op.DELETE;
-            case "t" -> Op.TRUNCATE;
-            default -> null;
-        };
+        Op op = ConnectRows.op(v.getString("op"));
         if (op == null) {
             return;
         }

@@ -1,6 +1,7 @@
 package dev.ferry.transforms.connect;
 
 import dev.ferry.transforms.Column;
+import dev.ferry.transforms.Op;
 import dev.ferry.transforms.Row;
 import dev.ferry.transforms.TableSchema;
 import java.util.LinkedHashMap;
@@ -45,6 +46,17 @@ public final class ConnectRows {
             }
         }
         return Row.partial(table, values);
+    }
+
+    /** Debezium's {@code op} letter as a change kind; null for what is not a row change (e.g. {@code m}). */
+    public static Op op(String letter) {
+        return switch (letter) {
+            case "c", "r" -> Op.INSERT;
+            case "u" -> Op.UPDATE;
+            case "d" -> Op.DELETE;
+            case "t" -> Op.TRUNCATE;
+            default -> null;
+        };
     }
 
     private static boolean isUnavailable(Object v) {

@@ -73,13 +73,7 @@ public final class FerryTransformation<R extends ConnectRecord<R>> implements Tr
         if (chain.passesThrough(table)) {
             return record;
         }
-        Op op = switch (value.getString("op")) {
-            case "c", "r" -> Op.INSERT;
-            case "u" -> Op.UPDATE;
-            case "d" -> Op.DELETE;
-            case "t" -> Op.TRUNCATE;
-            default -> null;
-        };
+        Op op = ConnectRows.op(value.getString("op"));
         if (op == null) {
             return record;
         }
