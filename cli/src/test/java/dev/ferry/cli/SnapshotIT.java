@@ -183,4 +183,16 @@ class SnapshotIT extends SnapshotServers {
         assertEquals("1000", servers.target().queryValue("indexes", "SELECT n_tup_ins FROM pg_stat_user_tables "
                 + "WHERE relname = 't'"), "no row was copied again");
     }
+
+    @Test
+    void aSourceWithoutLogicalDecodingIsRefusedWithTheFix() {
+        try (dev.ferry.embedded.PgServer replica = dev.ferry.embedded.Servers.source(false)) {
+            replica.execute("CREATE TABLE t (id int PRIMARY KEY)");
+            FerryRun r = FerryRun.run("snapshot", "--source", replica.uri(), "--target", servers.target().uri());
+            assertEquals(2, r.exit(), r.all());
+            assertTrue(r.err().contains("wal_level = replica") && r.err().contains("ALTER SYSTEM SET wal_level = logical"),
+                    r.all());
+            assertEquals("0", replica.queryValue("postgres", "SELECT count(*) FROM pg_publication"));
+        }
+    }
 }

@@ -95,6 +95,7 @@ public final class Snapshot {
 
     private SnapshotResult start(StateStore store, long t0) {
         try (Connection coord = Db.open(o.source(), "source", "snapshot")) {
+            requireLogicalDecoding(coord);
             Catalog pre = readCatalog(coord, o.tables());
             requireReplicable(pre);
             prepareTargetTables(works(pre));
@@ -291,6 +292,16 @@ public final class Snapshot {
             works.put(t.id(), TableWork.of(t, o.transforms()));
         }
         return works;
+    }
+
+    private static void requireLogicalDecoding(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW wal_level")) {
+            rs.next();
+            if (!rs.getString(1).equals("logical")) {
+                throw FerryException.usage("the source runs with wal_level = " + rs.getString(1) + ", and a replication "
+                        + "slot needs logical; run ALTER SYSTEM SET wal_level = logical on the source and restart it");
+            }
+        }
     }
 
     private static void requireReplicable(Catalog catalog) {
