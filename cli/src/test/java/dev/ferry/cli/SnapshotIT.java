@@ -195,4 +195,17 @@ class SnapshotIT extends SnapshotServers {
             assertEquals("0", replica.queryValue("postgres", "SELECT count(*) FROM pg_publication"));
         }
     }
+
+    @Test
+    void extensionTypesBringTheirExtensionAndTravelAsText() {
+        createDatabases("ext");
+        servers.source().execute("ext", "CREATE EXTENSION citext; CREATE TABLE u (id int PRIMARY KEY, email citext UNIQUE, "
+                + "aliases citext[]); INSERT INTO u SELECT g, 'User' || g || '@Example.com', ARRAY['A' || g, NULL] "
+                + "FROM generate_series(1, 300) g");
+        FerryRun r = snapshot("ext");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals(rows(servers.source(), "ext", "u", "1"), rows(servers.target(), "ext", "u", "1"));
+        assertEquals("1", servers.target().queryValue("ext", "SELECT count(*) FROM u WHERE email = 'USER7@EXAMPLE.COM'"),
+                "still case-insensitive on the target");
+    }
 }

@@ -122,7 +122,7 @@ public final class Snapshot {
                 // Exactly the tables published: one created meanwhile would be copied but never streamed.
                 Catalog catalog = readCatalog(coord, new ArrayList<>(pre.tables().keySet()));
                 Map<TableId, TableWork> works = works(catalog);
-                createSchema(store, catalog, works);
+                createSchema(store, coord, catalog, works);
                 ChunkPlanner planner = new ChunkPlanner(coord, o.chunkBytes());
                 List<ChunkState> chunks = new ArrayList<>();
                 for (TableWork w : works.values()) {
@@ -185,7 +185,7 @@ public final class Snapshot {
             try {
                 Catalog catalog = readCatalog(coord, wanted.isEmpty() ? o.tables() : wanted);
                 Map<TableId, TableWork> works = works(catalog);
-                createSchema(store, catalog, works);
+                createSchema(store, coord, catalog, works);
                 if (snap != null) {
                     replan(store, coord, works, snap.lsn());
                 }
@@ -355,10 +355,11 @@ public final class Snapshot {
         }
     }
 
-    private void createSchema(StateStore store, Catalog catalog, Map<TableId, TableWork> works) {
+    private void createSchema(StateStore store, Connection source, Catalog catalog, Map<TableId, TableWork> works) {
         listener.message("creating " + works.size() + " table(s) on the target, without indexes");
+        Map<String, String> extensions = SchemaBuilder.extensions(source, works.keySet());
         try (Connection c = Db.open(o.target(), "target", "schema")) {
-            new SchemaBuilder(c).createTables(catalog, works, o.transforms());
+            new SchemaBuilder(c).createTables(catalog, works, o.transforms(), extensions);
         } catch (SQLException e) {
             throw ServerErrors.during("creating the target schema", "target", e);
         }

@@ -9,10 +9,14 @@ import dev.ferry.core.ddl.DdlWriter;
 import dev.ferry.transforms.Column;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TransformChain;
+import dev.ferry.transforms.Identifiers;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +34,43 @@ public final class SchemaBuilder {
         this.target = target;
     }
 
-    public void createTables(Catalog catalog, Map<TableId, TableWork> works, TransformChain chain) {
-        Set<String> schemas = new LinkedHashSet<>();
+    /**
+     * The extensions (name to schema) whose types the tables' columns use, read on the source: the target needs
+     * them before the tables.
+     */
+    public static Map<String, String> extensions(Connection source, Collection<TableId> tables) {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = source.prepareStatement("SELECT DISTINCT e.extname, n.nspname FROM pg_attribute a "
+                + "JOIN pg_type t ON t.oid = a.atttypid "
+                + "JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.deptype = 'e' AND d.objid IN "
+                + "  (t.oid, t.typelem, t.typbasetype) "
+                + "JOIN pg_extension e ON e.oid = d.refobjid JOIN pg_namespace n ON n.oid = e.extnamespace "
+                + "WHERE a.attrelid IN (SELECT to_regclass(x) FROM unnest(?::text[]) x) AND a.attnum > 0 "
+                + "AND NOT a.attisdropped ORDER BY 1")) {
+            ps.setArray(1, source.createArrayOf("text", tables.stream().map(TableId::quoted).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the extensions the tables use", "source", e);
+        }
+        return out;
+    }
+
+    public void createTables(Catalog catalog, Map<TableId, TableWork> works, TransformChain chain,
+                             Map<String, String> extensions) {
+        Set<String> schemas = new LinkedHashSet<>(extensions.values());
         catalog.types().forEach(t -> schemas.add(t.schema()));
         catalog.sequences().forEach(s -> schemas.add(s.id().schema()));
         works.values().forEach(w -> schemas.add(w.targetId().schema()));
         for (String s : schemas) {
             exec(DdlWriter.createSchema(s), "creating schema " + s);
         }
+        extensions.forEach((name, schema) -> exec("CREATE EXTENSION IF NOT EXISTS " + Identifiers.quote(name)
+                + " WITH SCHEMA " + Identifiers.quote(schema), "creating extension " + name
+                + " (its types are used by the tables; install it on the target server if it is missing)"));
         for (String sql : chain.targetSetup()) {
             exec(sql, "preparing the target for the transforms");
         }
