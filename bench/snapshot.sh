@@ -11,9 +11,10 @@
 # Measured 2026-11-23 on the 2-core build machine (shared with other jobs, so +-15%), 5,183,352 rows, --jobs 2:
 #   ferry 6.8 s (762k rows/s) | floor 7.7 s | pgcopydb 0.10 11.0 s | pg_dump -Fc | pg_restore 32.9 s
 #   (an earlier run: ferry 7.5, floor 14.0 (disturbed), pgcopydb 10.6, pg_dump|pg_restore 37.5)
-#   ferry peak RSS: default JVM heap 129 MB at 1 M rows, 305 MB at 5.2 M; with -Xmx256m 161 MB and 230 MB (8.4 s).
-#   The growth is uncollected garbage (pgjdbc allocates one array per COPY row), not data held: the copy keeps
-#   one 256 kB buffer per worker, and runs in any heap that holds those.
+#   ferry peak RSS with the default G1 collector: 134 MB at 1 M rows, 312 MB at 5.2 M rows; with
+#   -XX:+UseSerialGC 174 MB and 185 MB (9.5 s); with -XX:+UseSerialGC -Xmx128m 115 MB and 114 MB (8.8 s).
+#   G1's growth is uncollected garbage (pgjdbc allocates one array per COPY row), not data held: the copy keeps
+#   one 256 kB buffer per worker and runs in a 128 MB heap as fast.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -103,10 +104,11 @@ echo "data_fact: $ROWS rows, heap $heap, primary key $index; target on the same 
 reset_target big; timed floor floor; check_target big "$ROWS"
 reset_target big; timed ferry ferry_snapshot big; check_target big "$ROWS"; rss_big=$RSS_KB
 reset_target small; ferry_snapshot small; check_target small "$SMALL"; rss_small=$RSS_KB
-# The JVM's default heap (a quarter of RAM) lets garbage pile up before collecting it; with a small fixed heap the
-# same copy shows what Ferry really needs: buffers, not table size.
-reset_target small; ferry_snapshot small -Xmx256m; check_target small "$SMALL"; rss_small_capped=$RSS_KB
-reset_target big; timed "ferry -Xmx256m" ferry_snapshot big -Xmx256m; check_target big "$ROWS"; rss_big_capped=$RSS_KB
+# G1, the JVM's default, lets garbage pile up in a heap of up to a quarter of RAM before collecting it; the serial
+# collector in a small heap shows what Ferry really needs: buffers, not table size.
+SMALL_HEAP="-XX:+UseSerialGC -Xmx128m"
+reset_target small; ferry_snapshot small $SMALL_HEAP; check_target small "$SMALL"; rss_small_capped=$RSS_KB
+reset_target big; timed "ferry small heap" ferry_snapshot big $SMALL_HEAP; check_target big "$ROWS"; rss_big_capped=$RSS_KB
 reset_target big; timed "pg_dump|pg_restore" dump_restore; check_target big "$ROWS"
 if [ -n "$PGCOPYDB" ]; then
   reset_target big
@@ -117,7 +119,7 @@ fi
 
 echo
 printf '%-20s %9s %12s %14s\n' method seconds rows/s "ferry is"
-for m in ferry "ferry -Xmx256m" floor pgcopydb "pg_dump|pg_restore"; do
+for m in ferry "ferry small heap" floor pgcopydb "pg_dump|pg_restore"; do
   s=${SECONDS_OF[$m]:-}
   [ -n "$s" ] || continue
   ratio=$(echo "scale=2; ${SECONDS_OF[ferry]} / $s" | bc -l)
@@ -125,4 +127,4 @@ for m in ferry "ferry -Xmx256m" floor pgcopydb "pg_dump|pg_restore"; do
 done
 echo
 echo "ferry peak RSS, default JVM heap: $((rss_small / 1024)) MB at $SMALL rows, $((rss_big / 1024)) MB at $ROWS rows"
-echo "ferry peak RSS, -Xmx256m:         $((rss_small_capped / 1024)) MB at $SMALL rows, $((rss_big_capped / 1024)) MB at $ROWS rows"
+echo "ferry peak RSS, $SMALL_HEAP: $((rss_small_capped / 1024)) MB at $SMALL rows, $((rss_big_capped / 1024)) MB at $ROWS rows"

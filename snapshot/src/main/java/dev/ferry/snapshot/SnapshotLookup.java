@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class SnapshotLookup implements Lookup, AutoCloseable {
     private final ConnectionSpec source;
     private final ThreadLocal<JdbcLookup> bound = new ThreadLocal<>();
+    private final ThreadLocal<Connection> boundSession = new ThreadLocal<>();
     private final List<Connection> sessions = new CopyOnWriteArrayList<>();
     private JdbcLookup current;
 
@@ -46,10 +47,18 @@ public final class SnapshotLookup implements Lookup, AutoCloseable {
             throw ServerErrors.during("preparing a lookup session", "source", e);
         }
         bound.set(new JdbcLookup(c));
+        boundSession.set(c);
     }
 
+    /** Ends the calling thread's snapshot session (it would otherwise hold the snapshot, and vacuum, back). */
     public void unbind() {
         bound.remove();
+        Connection c = boundSession.get();
+        boundSession.remove();
+        if (c != null) {
+            sessions.remove(c);
+            ExportedSnapshot.closeQuietly(c);
+        }
     }
 
     @Override

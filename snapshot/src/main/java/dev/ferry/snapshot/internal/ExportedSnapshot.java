@@ -65,7 +65,8 @@ public record ExportedSnapshot(String name, Lsn lsn, Connection exporter) {
         closeQuietly(exporter);
     }
 
-    static void closeQuietly(Connection c) {
+    /** Closes a session being abandoned, ignoring failures. */
+    public static void closeQuietly(Connection c) {
         try {
             if (c != null) {
                 c.close();
