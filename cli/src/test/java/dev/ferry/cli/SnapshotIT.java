@@ -208,4 +208,17 @@ class SnapshotIT extends SnapshotServers {
         assertEquals("1", servers.target().queryValue("ext", "SELECT count(*) FROM u WHERE email = 'USER7@EXAMPLE.COM'"),
                 "still case-insensitive on the target");
     }
+
+    @Test
+    void aTableOfFewRowsWithLargeValuesIsSplitByItsToastSizeToo() {
+        createDatabases("toasty");
+        servers.source().execute("toasty", "CREATE TABLE docs (id int PRIMARY KEY, body text); INSERT INTO docs "
+                + "SELECT g, (SELECT string_agg(md5(g::text || ':' || i), '') FROM generate_series(1, 200) i) "
+                + "FROM generate_series(1, 2000) g");
+        FerryRun r = snapshot("toasty", "--chunk-size", "1MB", "--jobs", "2");
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(Integer.parseInt(servers.target().queryValue("toasty", "SELECT count(*) FROM ferry.chunks")) > 2,
+                "split although its heap is far below the chunk size");
+        assertEquals(digest(servers.source(), "toasty", "docs", "id"), digest(servers.target(), "toasty", "docs", "id"));
+    }
 }

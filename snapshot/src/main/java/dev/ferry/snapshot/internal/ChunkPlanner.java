@@ -44,9 +44,10 @@ public final class ChunkPlanner {
     }
 
     public List<ChunkState> byBlocks(TableWork w) {
-        long bytes = w.source().bytes();
-        long blocks = (bytes + 8191) / 8192;
-        long per = Math.max(1, chunkBytes / 8192);
+        long blocks = (w.source().bytes() + 8191) / 8192;
+        // Sized by heap and TOAST together: a table of few rows with large values is split too.
+        long chunks = Math.max(1, (totalBytes(w.id()) + chunkBytes - 1) / chunkBytes);
+        long per = Math.max(1, (blocks + chunks - 1) / chunks);
         if (!tidRangeScans || blocks <= per) {
             // Before PostgreSQL 14 a ctid range is a full scan per chunk: one chunk is faster.
             return List.of(chunk(w.id(), 0, ALL, null, null));
@@ -64,7 +65,7 @@ public final class ChunkPlanner {
         if (!w.source().schema().hasKey()) {
             return List.of(chunk(w.id(), 0, ALL, null, null));
         }
-        long n = Math.max(1, w.source().bytes() / chunkBytes);
+        long n = Math.max(1, totalBytes(w.id()) / chunkBytes);
         if (n == 1) {
             return List.of(chunk(w.id(), 0, KEY, null, null));
         }
@@ -95,6 +96,17 @@ public final class ChunkPlanner {
         }
         out.add(chunk(w.id(), out.size(), KEY, lower, null));
         return out;
+    }
+
+    /** Heap plus TOAST bytes: what a copy of the table reads. */
+    private long totalBytes(TableId t) {
+        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_table_size("
+                + Identifiers.literal(t.quoted()) + "::regclass)")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the size of " + t, "source", e);
+        }
     }
 
     private static ChunkState chunk(TableId t, int i, String kind, String lower, String upper) {
