@@ -24,9 +24,11 @@ import picocli.CommandLine.Command;
             StartCommand.class,
             SnapshotCommand.class,
             StreamCommand.class,
+            StatusCommand.class,
             VerifyCommand.class,
             SwitchCommand.class,
             ReplayCommand.class,
+            CleanupCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -1,0 +1,131 @@
+package dev.ferry.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.state.RunStatus;
+import dev.ferry.core.state.StateStore;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Show where the run stands, from any terminal: phase, slot and applied positions, lag in bytes "
+                + "and seconds, changes/s, WAL the slot retains on the source, per-table copy state, dead letters and "
+                + "the switch state. Reads the state store on --target; give --source too for the slot and the lag.",
+                "Only reads."})
+final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--json", description = "Print the status as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings s = connection.resolve(false, true);
+        PrintWriter out = spec.commandLine().getOut();
+        try (StateStore store = StateStore.openExisting(s.target(), s.stateSchema()).orElseThrow(() -> new FerryException(
+                ExitCode.USAGE, "there is no Ferry run on the target " + s.target().address() + " (no state schema \""
+                + s.stateSchema() + "\"); run \"ferry start\" first"))) {
+            if (store.run().isEmpty()) {
+                throw new FerryException(ExitCode.USAGE, "there is no Ferry run on the target " + s.target().address()
+                        + "; run \"ferry start\" first");
+            }
+            RunStatus st = RunStatus.read(store, s.source(), Duration.ofSeconds(1));
+            if (json) {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toMap(st)));
+            } else {
+                print(out, st, s);
+            }
+        }
+        return 0;
+    }
+
+    private static void print(PrintWriter out, RunStatus st, Settings s) {
+        out.printf("run       %s -> %s, phase %s, started %s%n", st.run().source(), s.target().redacted(), st.run().phase(),
+                st.run().startedAt());
+        out.printf("applied   %s (%,d changes, %.0f changes/s now)%n", st.applied(), st.changesApplied(), st.changesPerSecond());
+        if (st.slot() == null) {
+            out.println(s.source() == null ? "source    not asked (give --source for the slot and the lag)"
+                    : "slot      \"" + st.run().slot() + "\" does not exist on the source: the run must start over");
+        } else {
+            out.printf("slot      \"%s\" %s, confirmed %s, wal_status %s, retains %s of WAL%n", st.run().slot(),
+                    st.slot().active() ? "active" : "INACTIVE (nothing is streaming)", st.slot().confirmedFlush(),
+                    st.slot().walStatus(), bytes(st.slot().retainedBytes()));
+            out.printf("lag       %s, %.1f s (source at %s)%n", bytes(st.lagBytes()), st.lagSeconds(), st.slot().current());
+        }
+        out.printf("switch    %s%n", st.switchState() == null ? "not started" : st.switchState());
+        if (st.deadLetters() > 0) {
+            out.printf("dead      %,d row(s) a transform rejected, in %s.dead_letters%n", st.deadLetters(), s.stateSchema());
+        }
+        out.println();
+        out.printf("%-40s %-12s %14s %10s%n", "table", "state", "rows copied", "chunks");
+        for (RunStatus.TableState t : st.tables()) {
+            out.printf("%-40s %-12s %,14d %10s%n", t.source().equals(t.target()) ? t.source() : t.source() + " -> " + t.target(),
+                    t.state(), t.rows(), t.chunksDone() + "/" + t.chunks());
+        }
+    }
+
+    static String bytes(long n) {
+        if (n < 0) {
+            return "?";
+        }
+        String[] units = {"B", "kB", "MB", "GB", "TB"};
+        double v = n;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? n + " B" : String.format("%.1f %s", v, units[u]);
+    }
+
+    private static Map<String, Object> toMap(RunStatus st) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("phase", st.run().phase().name().toLowerCase());
+        m.put("source", st.run().source());
+        m.put("slot", st.run().slot());
+        m.put("publication", st.run().publication());
+        m.put("consistent_lsn", st.run().consistentLsn().toString());
+        m.put("applied_lsn", st.applied().toString());
+        m.put("changes_applied", st.changesApplied());
+        m.put("changes_per_second", st.changesPerSecond());
+        m.put("lag_bytes", st.lagBytes());
+        m.put("lag_seconds", st.lagSeconds());
+        if (st.slot() != null) {
+            Map<String, Object> slot = new LinkedHashMap<>();
+            slot.put("active", st.slot().active());
+            slot.put("confirmed_flush_lsn", st.slot().confirmedFlush().toString());
+            slot.put("restart_lsn", st.slot().restart().toString());
+            slot.put("wal_status", st.slot().walStatus());
+            slot.put("retained_wal_bytes", st.slot().retainedBytes());
+            slot.put("source_lsn", st.slot().current().toString());
+            m.put("slot_state", slot);
+        }
+        m.put("switch", st.switchState());
+        m.put("dead_letters", st.deadLetters());
+        m.put("tables", st.tables().stream().map(t -> {
+            Map<String, Object> tm = new LinkedHashMap<>();
+            tm.put("source", t.source());
+            tm.put("target", t.target());
+            tm.put("state", t.state());
+            tm.put("rows_copied", t.rows());
+            tm.put("chunks_done", t.chunksDone());
+            tm.put("chunks", t.chunks());
+            return tm;
+        }).toList());
+        return m;
+    }
+}
