@@ -8,13 +8,15 @@
 # and Ferry's peak RSS at 1 M and at the full row count (memory must not grow with the table).
 # Usage: bench/snapshot.sh [ROWS=5183352] [JOBS=2]
 #
-# Measured 2026-11-23 on the 2-core build machine (shared with other jobs, so +-15%), 5,183,352 rows, --jobs 2:
-#   ferry 6.8 s (762k rows/s) | floor 7.7 s | pgcopydb 0.10 11.0 s | pg_dump -Fc | pg_restore 32.9 s
-#   (an earlier run: ferry 7.5, floor 14.0 (disturbed), pgcopydb 10.6, pg_dump|pg_restore 37.5)
-#   ferry peak RSS with the default G1 collector: 134 MB at 1 M rows, 312 MB at 5.2 M rows; with
-#   -XX:+UseSerialGC 174 MB and 185 MB (9.5 s); with -XX:+UseSerialGC -Xmx128m 115 MB and 114 MB (8.8 s).
-#   G1's growth is uncollected garbage (pgjdbc allocates one array per COPY row), not data held: the copy keeps
-#   one 256 kB buffer per worker and runs in a 128 MB heap as fast.
+# Measured 2026-11-23 on the 2-core build machine, shared with other jobs (so figures move by 15-40%), 5,183,352
+# rows, --jobs 2, three runs:
+#   ferry                      7.5   6.8   6.2 s   (-XX:+UseSerialGC -Xmx128m: 5.2 s)
+#   floor (COPY | COPY + PK)  14.0   7.7  12.8 s
+#   pgcopydb 0.10 clone       10.6  11.0   8.5 s
+#   pg_dump -Fc | pg_restore  37.5  32.9  22.8 s
+#   ferry peak RSS with the default G1 collector: 125 MB at 1 M rows, 303 MB at 5.2 M rows; with
+#   -XX:+UseSerialGC -Xmx128m 111 MB and 111 MB. G1's growth is uncollected garbage (pgjdbc allocates one array
+#   per COPY row), not data held: the copy keeps one 256 kB buffer per worker and runs as fast in a 128 MB heap.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"

@@ -19,9 +19,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -82,12 +83,13 @@ public final class CopyPool {
             return t;
         });
         try {
-            List<Future<?>> futures = new ArrayList<>();
+            // Completion order, not submission order: the first failure is seen at once and stops the others.
+            CompletionService<Void> done = new ExecutorCompletionService<>(pool);
             for (int i = 0; i < n; i++) {
-                futures.add(pool.submit(() -> {
+                done.submit(() -> {
                     work(snapshot, queue, left, timings, ready, lookups);
                     return null;
-                }));
+                });
             }
             Thread waiter = new Thread(() -> {
                 try {
@@ -99,15 +101,13 @@ public final class CopyPool {
             }, "ferry-import-wait");
             waiter.setDaemon(true);
             waiter.start();
-            for (Future<?> f : futures) {
-                try {
-                    Copier.await(f);
-                } catch (RuntimeException e) {
-                    pool.shutdownNow();
-                    throw e;
-                }
+            for (int i = 0; i < n; i++) {
+                Copier.await(done.take());
             }
             return timings;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FerryException(ExitCode.INTERNAL, "interrupted while copying", e);
         } finally {
             pool.shutdownNow();
         }
