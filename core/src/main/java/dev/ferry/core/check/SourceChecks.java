@@ -329,6 +329,9 @@ final class SourceChecks {
                         + "loses its original offset";
                 case "varbit" -> "arrives from Debezium as bytes without its length, so trailing zero bits of a "
                         + "changed value may be lost";
+                case "xml" -> "arrives from Debezium without its XML declaration (<?xml ...?>)";
+                case "numeric" -> t.shownType().endsWith("[]") ? "arrives from Debezium as NULL when an element is NaN "
+                        + "or infinity" : null;
                 default -> null;
             };
             if (loss != null) {

@@ -34,7 +34,8 @@ public final class ConnectRows {
         for (Field f : schema.fields()) {
             Column c = table.column(f.name()).orElseThrow(() -> new SchemaChangedException(table,
                     "column \"" + f.name() + "\" appeared"));
-            Object v = image.get(f);
+            // Not get(): it answers a NULL with the column's default, and NULL must stay NULL.
+            Object v = image.getWithoutDefault(f.name());
             if (isUnavailable(v)) {
                 continue;
             }

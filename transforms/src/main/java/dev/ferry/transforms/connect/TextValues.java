@@ -44,10 +44,20 @@ public final class TextValues {
             case "date" -> date(value.toString());
             case "time without time zone", "time with time zone" -> stripZone(value.toString());
             case "timestamp without time zone", "timestamp with time zone" -> timestamp(value.toString());
-            case "numeric" -> value.toString().equalsIgnoreCase("nan") ? "NaN" : value.toString();
+            case "numeric" -> numeric(value.toString());
             case "bit", "bit varying" -> bits(value, column);
             case "point" -> value instanceof Struct s ? "(" + s.get("x") + "," + s.get("y") + ")" : raw(value);
             default -> raw(value);
+        };
+    }
+
+    /** Debezium spells numeric specials like Java's constants. */
+    static String numeric(String v) {
+        return switch (v.toUpperCase(Locale.ROOT)) {
+            case "NAN" -> "NaN";
+            case "POSITIVE_INFINITY", "INFINITY" -> "Infinity";
+            case "NEGATIVE_INFINITY", "-INFINITY" -> "-Infinity";
+            default -> v;
         };
     }
 
@@ -142,7 +152,7 @@ public final class TextValues {
         int length = bitLength(column.type(), bytes.length * 8);
         StringBuilder sb = new StringBuilder(length);
         for (int i = length - 1; i >= 0; i--) {
-            int b = bytes[i / 8];
+            int b = i / 8 < bytes.length ? bytes[i / 8] : 0; // Debezium drops high zero bytes
             sb.append(((b >> (i % 8)) & 1) == 1 ? '1' : '0');
         }
         return sb.toString();
