@@ -23,6 +23,8 @@ final class Logging {
         set("org.slf4j.simpleLogger.log.io.debezium", verbose ? "info" : "error");
         set("org.slf4j.simpleLogger.log.org.apache.kafka", verbose ? "warn" : "error");
         set("org.slf4j.simpleLogger.log.io.debezium.pipeline.metrics", "error");
+        // The engine logs a failure with its stack trace; Ferry reports the same failure as one sentence.
+        set("org.slf4j.simpleLogger.log.io.debezium.embedded", verbose ? "info" : "off");
         set("org.slf4j.simpleLogger.log.io.zonky", verbose ? "info" : "warn");
     }
 

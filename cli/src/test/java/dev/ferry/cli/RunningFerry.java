@@ -83,12 +83,17 @@ public final class RunningFerry implements AutoCloseable {
     }
 
     void await(String what, Duration timeout, BooleanSupplier condition) {
+        await(what, timeout, condition, false);
+    }
+
+    /** @param exitAllowed true when the process may end while waiting (waiting for it to stop) */
+    void await(String what, Duration timeout, BooleanSupplier condition, boolean exitAllowed) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting for " + what + "; ferry output:\n" + output());
             }
-            if (!process.isAlive()) {
+            if (!exitAllowed && !process.isAlive()) {
                 throw new AssertionError("ferry exited (" + process.exitValue() + ") while waiting for " + what
                         + "; output:\n" + output());
             }

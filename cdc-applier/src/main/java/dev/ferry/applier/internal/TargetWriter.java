@@ -88,7 +88,10 @@ public final class TargetWriter implements ChangeSink {
             writeKeyless(change.op(), row, null);
             return;
         }
-        Kind kind = change.op() == Op.DELETE ? Kind.DELETE : complete(row) ? Kind.UPSERT : Kind.UPDATE_PRESENT;
+        // An insert is an upsert of the columns it has (an image older than a column added since lacks it); an
+        // update lacking unchanged TOAST values updates only what it has.
+        Kind kind = change.op() == Op.DELETE ? Kind.DELETE
+                : change.op() == Op.INSERT || complete(row) ? Kind.UPSERT : Kind.UPDATE_PRESENT;
         List<String> key = keyValues(row);
         if (kind != pendingKind || !t.id().equals(pendingTable == null ? null : pendingTable.id())
                 || (kind != Kind.DELETE && !sameColumns(row)) || pendingKeys.contains(key)

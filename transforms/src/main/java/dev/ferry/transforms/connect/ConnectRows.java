@@ -25,8 +25,11 @@ public final class ConnectRows {
     private ConnectRows() {}
 
     /**
-     * @throws SchemaChangedException when the image has columns the table does not, or lacks columns it has
-     *         and cannot have omitted (a column added or dropped on the source since Ferry read its catalog)
+     * A column the image lacks is absent from the row: changes made before a column was added on the source
+     * (delivered after Ferry read the catalog) lack it, and are applied without it.
+     *
+     * @throws SchemaChangedException when the image has a column the table does not: one added on the source
+     *         since Ferry read its catalog, which the target does not have yet
      */
     public static Row read(TableSchema table, Struct image) {
         Schema schema = image.schema();
@@ -40,11 +43,6 @@ public final class ConnectRows {
                 continue;
             }
             values.put(c.name(), TextValues.toText(v, c));
-        }
-        for (Column c : table.copiedColumns()) {
-            if (schema.field(c.name()) == null && image.schema().fields().size() > table.identity().size()) {
-                throw new SchemaChangedException(table, "column \"" + c.name() + "\" disappeared");
-            }
         }
         return Row.partial(table, values);
     }
