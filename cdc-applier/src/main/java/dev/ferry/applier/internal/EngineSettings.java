@@ -52,6 +52,8 @@ public final class EngineSettings {
         p.setProperty("status.update.interval.ms", "1000");
         p.setProperty("max.batch.size", "4096");
         p.setProperty("max.queue.size", "16384");
+        // Bounds the engine's memory by bytes too: a queue of huge rows must not grow with them.
+        p.setProperty("max.queue.size.in.bytes", String.valueOf(32L << 20));
         p.setProperty("poll.interval.ms", "50");
         p.setProperty("errors.max.retries", "0");
         p.setProperty("schema.refresh.mode", "columns_diff_exclude_unchanged_toast");

@@ -154,6 +154,7 @@ public final class TargetWriter implements ChangeSink {
         List<Column> cols = present(row);
         String sql = "UPDATE " + t.id().quoted() + " SET " + cols.stream().map(col -> col.quotedName() + " = ?::"
                 + col.type()).collect(Collectors.joining(", ")) + " WHERE " + keyCondition(t);
+        java.sql.Savepoint before = c.setSavepoint();
         int updated;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
@@ -164,9 +165,20 @@ public final class TargetWriter implements ChangeSink {
                 ps.setString(i++, oldKey.get(k));
             }
             updated = ps.executeUpdate();
+            c.releaseSavepoint(before);
+        } catch (SQLException e) {
+            if (!"23505".equals(e.getSQLState())) {
+                throw e;
+            }
+            // Catching up over rows copied from a later snapshot: the new key is already there. The old key must
+            // go, and the row at the new key takes the values this change carries.
+            c.rollback(before);
+            delete(t, List.of(oldKey));
+            upsert(t, List.of(row), cols);
+            return;
         }
-        if (updated == 0 && complete(row)) {
-            upsert(t, List.of(row), present(row));
+        if (updated == 0) {
+            upsert(t, List.of(row), cols);
         }
     }
 
