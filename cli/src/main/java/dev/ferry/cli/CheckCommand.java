@@ -39,6 +39,11 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Settings s = connection.resolve(true, true);
         CheckReport report = new Preflight(s.source(), s.target(), s.tables(), s.stateSchema()).run();
+        if (!report.unreachable()) {
+            List<Problem> all = new java.util.ArrayList<>(report.problems());
+            all.addAll(SchemaCheck.run(s));
+            report = new CheckReport(all, false, report.tablesChecked());
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(toJson(report, s));

@@ -65,4 +65,19 @@ class DiffIT {
         FerryRun j = FerryRun.run("diff", "--json", "--source", pair.source().uri("drift"), "--target", pair.target().uri("drift"));
         assertTrue(j.out().contains("\"kind\" : \"column_type\""), j.all());
     }
+
+    @Test
+    void checkComparesTheTablesTheTargetAlreadyHas() {
+        database("prepared");
+        pair.target().execute("prepared", "ALTER TABLE \"Order Lines\" ALTER COLUMN qty TYPE bigint");
+        FerryRun r = FerryRun.run("check", "--source", pair.source().uri("prepared"), "--target", pair.target().uri("prepared"));
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.out().contains("problem: the target's existing column public.Order Lines.qty is bigint on the target, "
+                + "expected integer"), r.all());
+        pair.source().execute("CREATE DATABASE fresh");
+        pair.target().execute("CREATE DATABASE fresh");
+        pair.source().execute("fresh", SCHEMA);
+        FerryRun fresh = FerryRun.run("check", "--source", pair.source().uri("fresh"), "--target", pair.target().uri("fresh"));
+        assertEquals(0, fresh.exit(), "an empty target is what the snapshot expects: " + fresh.all());
+    }
 }
