@@ -26,7 +26,7 @@ public record FerryRun(int exit, String out, String err) {
     public static Process start(Path log, Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx512m");
+        cmd.add(env.getOrDefault("FERRY_TEST_HEAP", "-Xmx512m"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Ferry.class.getName());

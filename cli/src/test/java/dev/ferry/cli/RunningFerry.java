@@ -18,20 +18,28 @@ public final class RunningFerry implements AutoCloseable {
     private final List<String> args;
     private Process process;
 
-    private RunningFerry(Path log, List<String> args) {
+    private final String heap;
+
+    private RunningFerry(Path log, List<String> args, String heap) {
         this.log = log;
         this.args = args;
+        this.heap = heap;
     }
 
     public static RunningFerry start(Path log, String... args) throws IOException {
-        RunningFerry r = new RunningFerry(log, List.of(args));
+        return startWithHeap(log, "-Xmx512m", args);
+    }
+
+    /** @param heap the child JVM's heap option, e.g. {@code -Xmx96m}, to prove memory stays bounded */
+    public static RunningFerry startWithHeap(Path log, String heap, String... args) throws IOException {
+        RunningFerry r = new RunningFerry(log, List.of(args), heap);
         r.launch();
         return r;
     }
 
     private void launch() throws IOException {
         Path part = log.resolveSibling(log.getFileName() + "." + System.nanoTime());
-        process = FerryRun.start(part, args.toArray(String[]::new));
+        process = FerryRun.start(part, java.util.Map.of("FERRY_TEST_HEAP", heap), args.toArray(String[]::new));
         logs.add(part);
     }
 

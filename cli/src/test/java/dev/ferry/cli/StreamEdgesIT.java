@@ -100,4 +100,33 @@ class StreamEdgesIT {
         assertTrue(r.err().contains("replication slot \"slot_noslot\" no longer exists on the source")
                 && r.err().contains("the run must start over"), r.all());
     }
+
+    @Test
+    void aSourceRestartIsReconnectedToAndNothingIsLost() throws Exception {
+        String db = "restart";
+        database(db);
+        try (RunningFerry ferry = start(db)) {
+            ferry.awaitCaughtUp(pair.source(), pair.target(), db, CATCH_UP);
+            pair.source().execute(db, "INSERT INTO items (name) SELECT 'before restart' FROM generate_series(1, 100)");
+            pair.source().restart();
+            pair.source().execute(db, "INSERT INTO items (name) SELECT 'after restart' FROM generate_series(1, 100);"
+                    + "DELETE FROM items WHERE id < 50");
+            ferry.awaitCaughtUp(pair.source(), pair.target(), db, CATCH_UP);
+            assertSame(db);
+        }
+    }
+
+    @Test
+    void oneSourceTransactionOfManyRowsStreamsThroughASmallHeap() throws Exception {
+        String db = "bigtx";
+        database(db);
+        try (RunningFerry ferry = RunningFerry.startWithHeap(tmp.resolve("bigtx.log"), "-Xmx96m", "start", "--source",
+                pair.source().uri(db), "--target", pair.target().uri(db), "--slot", "slot_" + db)) {
+            ferry.awaitCaughtUp(pair.source(), pair.target(), db, CATCH_UP);
+            pair.source().execute(db, "INSERT INTO items (name) SELECT repeat('x', 200) || g FROM generate_series(1, 400000) g");
+            ferry.awaitCaughtUp(pair.source(), pair.target(), db, Duration.ofMinutes(4));
+            assertEquals(pair.source().queryValue(db, "SELECT count(*) || ':' || sum(hashtext(name)::bigint) FROM items"),
+                    pair.target().queryValue(db, "SELECT count(*) || ':' || sum(hashtext(name)::bigint) FROM items"));
+        }
+    }
 }
