@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Stream benchmark, second form (bench/stream.sh is the first: one target cluster, fixed rate and full speed).
+# This one adds each applier's own capacity (the drain phase), the slots' lag as PostgreSQL sees it, separate
+# target clusters, a row-for-row comparison of both targets, and optional jstack profiling of Ferry.
+# A pgbench load of single-row inserts, updates, deletes and multi-row transactions on a
+# PostgreSQL 15 source, applied at the same time by
+#   ferry start        (snapshot of the small tables, then streaming through the embedded Debezium engine), and
+#   native logical replication (CREATE SUBSCRIPTION ... WITH (copy_data = false), its own publication and slot)
+# to two fresh targets on the same host. Three phases:
+#   fixed   pgbench -R RATE for FIXED_SECS: lag sampled, then the time until a marker row written right after the
+#           load is on each target (lag back to zero);
+#   full    pgbench at full speed for FULL_SECS: changes/s each applier delivered until it held the marker;
+#   drain   both appliers stopped, full-speed load for DRAIN_SECS, then each one alone drains the backlog: its
+#           apply capacity, without the load competing for the two cores.
+# Changes are counted on the source (pg_stat_user_tables, rows really inserted/updated/deleted). Ferry's RSS is
+# sampled all along. The targets are compared with the source at the end (row-for-row md5 per table).
+# Usage: bench/stream-drain.sh [RATE=500] [FIXED_SECS=60] [FULL_SECS=30] [DRAIN_SECS=20]
+#   FERRY_JVM="-Xmx256m" passes JVM options to Ferry; CLIENTS (4) and ROWS (100000 per table) size the load.
+#   PROFILE=1 also takes jstack samples of Ferry while it drains and prints where its threads are.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+trap 'jobs -p | xargs -r kill 2>/dev/null; cleanup_bench' EXIT
+RATE=${1:-500}
+FIXED_SECS=${2:-60}
+FULL_SECS=${3:-30}
+DRAIN_SECS=${4:-20}
+CLIENTS=${CLIENTS:-4}
+ROWS=${ROWS:-100000}
+PROFILE=${PROFILE:-0}
+JAR=$(ferry_jar)
+export PGOPTIONS="-c client_min_messages=warning"
+sp=$(free_port); fp=$(free_port); np=$(free_port)
+start_cluster src "$sp"; start_cluster ferry_tgt "$fp"; start_cluster native_tgt "$np"
+SRC="postgresql://postgres@127.0.0.1:$sp/app"; FTGT="postgresql://postgres@127.0.0.1:$fp/app"
+TABLES="accounts orders events marker"
+
+# ---- source schema, initial rows, the two targets ----
+psql_at "$sp" -c "CREATE DATABASE app"; psql_at "$fp" -c "CREATE DATABASE app"; psql_at "$np" -c "CREATE DATABASE app"
+psql_at "$sp" -d app <<SQL
+CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL, name text, updated timestamptz);
+CREATE TABLE orders (id bigserial PRIMARY KEY, account_id bigint NOT NULL, amount numeric(12,2), status text,
+                     created timestamptz DEFAULT now());
+CREATE TABLE events (id bigserial PRIMARY KEY, kind text, payload jsonb, at timestamptz DEFAULT now());
+CREATE TABLE marker (id int PRIMARY KEY, at timestamptz DEFAULT now());
+INSERT INTO accounts SELECT g, 1000, md5(g::text), now() FROM generate_series(1, $ROWS) g;
+INSERT INTO orders (account_id, amount, status) SELECT 1 + g % $ROWS, g % 1000 / 7.0, 'new' FROM generate_series(1, $ROWS) g;
+VACUUM ANALYZE;
+SQL
+# Native: same rows by pg_dump, then a subscription that starts at its slot's creation; nothing writes in between.
+"$PGBIN/pg_dump" -h 127.0.0.1 -p "$sp" -U postgres app | psql_at "$np" -d app >/dev/null
+psql_at "$sp" -d app -c "CREATE PUBLICATION native_pub FOR TABLE accounts, orders, events, marker"
+psql_at "$np" -d app -c "CREATE SUBSCRIPTION native_sub CONNECTION 'host=127.0.0.1 port=$sp dbname=app user=postgres'
+  PUBLICATION native_pub WITH (copy_data = false)"
+FERRY_PID=
+start_ferry() {  # start_ferry start|stream [options]
+  java ${FERRY_JVM:-} -jar "$JAR" "$@" --source "$SRC" --target "$FTGT" >> "$BENCH_DIR/ferry.log" 2>&1 &
+  FERRY_PID=$!
+  echo "$FERRY_PID" > "$BENCH_DIR/ferry.pid"
+}
+start_ferry start --progress none
+wait_for() {  # wait_for SECONDS DESCRIPTION command...: poll until the command succeeds
+  local deadline=$(( $(date +%s) + $1 )) what=$2; shift 2
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "FAIL: $what within ${deadline}s"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+    [ -z "$FERRY_PID" ] || kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+    sleep 0.1
+  done
+}
+slot_active() { [ "$(psql_at "$sp" -d app -Atc "SELECT active FROM pg_replication_slots WHERE slot_name = '$1'")" = t ]; }
+wait_for 120 "ferry streaming" slot_active ferry_slot
+wait_for 30 "native subscription streaming" slot_active native_sub
+echo "source: accounts and orders with $ROWS rows each; ferry and native subscription streaming; $(nproc) cores"
+
+# ---- the load ----
+cat > "$BENCH_DIR/insert.sql" <<'SQL'
+\set r random(1, 1000000)
+INSERT INTO events (kind, payload) VALUES ('single', jsonb_build_object('r', :r::int));
+SQL
+cat > "$BENCH_DIR/update.sql" <<SQL
+\set id random(1, $ROWS)
+UPDATE accounts SET balance = balance + 1, updated = now() WHERE id = :id;
+SQL
+cat > "$BENCH_DIR/delete.sql" <<SQL
+\set id random(1, $ROWS)
+DELETE FROM orders WHERE id = :id;
+SQL
+cat > "$BENCH_DIR/multi.sql" <<SQL
+\set aid random(1, $ROWS)
+BEGIN;
+INSERT INTO orders (account_id, amount, status) VALUES (:aid, 12.50, 'new') ;
+UPDATE accounts SET balance = balance - 12, updated = now() WHERE id = :aid;
+INSERT INTO events (kind, payload) SELECT 'batch', jsonb_build_object('aid', :aid::bigint, 'n', g) FROM generate_series(1, 10) g;
+UPDATE orders SET status = 'paid' WHERE account_id = :aid AND status = 'new';
+COMMIT;
+SQL
+pgbench_load() {  # pgbench_load SECONDS [-R RATE]
+  local secs=$1; shift
+  "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$sp" -U postgres -c "$CLIENTS" -j 2 -T "$secs" -M prepared "$@" \
+    -f "$BENCH_DIR/insert.sql@4" -f "$BENCH_DIR/update.sql@4" -f "$BENCH_DIR/delete.sql@1" -f "$BENCH_DIR/multi.sql@1" app \
+    > "$BENCH_DIR/pgbench.log" 2>&1 || { cat "$BENCH_DIR/pgbench.log" >&2; exit 1; }
+  sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$BENCH_DIR/pgbench.log" | head -1
+}
+changes_on_source() {  # rows inserted + updated + deleted so far (the stats are flushed when the clients exit)
+  psql_at "$sp" -d app -Atc "SELECT pg_stat_force_next_flush(); SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables" | tail -1
+}
+
+set_phase() { echo "$1" > "$BENCH_DIR/phase"; }
+set_phase idle
+# ---- sampling: every 0.5 s, lag of both slots (bytes behind the source's WAL end), applied positions, RSS ----
+SAMPLES="$BENCH_DIR/samples"
+: > "$SAMPLES"
+sampler() {
+  while true; do
+    local t lsn f_lag n_lag f_applied n_applied rss
+    t=$(now_ms)
+    read -r lsn f_lag n_lag < <(psql_at "$sp" -d app -AtF ' ' -c "SELECT pg_current_wal_lsn(),
+      coalesce((SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'ferry_slot'), -1),
+      coalesce((SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'native_sub'), -1)" 2>/dev/null || echo "0/0 -1 -1")
+    f_applied=$(psql_at "$fp" -d app -Atc "SELECT pg_lsn '$lsn' - min(lsn) FROM ferry.applied" 2>/dev/null || echo -1)
+    n_applied=$(psql_at "$np" -d app -Atc "SELECT pg_lsn '$lsn' - remote_lsn FROM pg_replication_origin_status" 2>/dev/null || echo -1)
+    rss=$(awk '/VmRSS/ {print $2}' "/proc/$(cat "$BENCH_DIR/ferry.pid")/status" 2>/dev/null || echo 0)
+    echo "$t $(cat "$BENCH_DIR/phase") $f_lag $n_lag ${f_applied:--1} ${n_applied:--1} ${rss:-0}" >> "$SAMPLES"
+    sleep 0.5
+  done
+}
+MARK=0
+put_marker() { MARK=$((MARK + 1)); psql_at "$sp" -d app -c "INSERT INTO marker (id) VALUES ($MARK)"; }
+has_marker() { [ "$(psql_at "$1" -d app -Atc "SELECT count(*) FROM marker WHERE id = $MARK" 2>/dev/null)" = 1 ]; }
+# wait_markers T0: milliseconds from T0 until each target holds the current marker, into F_MS and N_MS
+wait_markers() {
+  local t0=$1 deadline=$(( $(date +%s) + 600 ))
+  F_MS=; N_MS=
+  while [ -z "$F_MS" ] || [ -z "$N_MS" ]; do
+    [ -z "$F_MS" ] && has_marker "$fp" && F_MS=$(( $(now_ms) - t0 ))
+    [ -z "$N_MS" ] && has_marker "$np" && N_MS=$(( $(now_ms) - t0 ))
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "FAIL: marker $MARK not applied within 600 s (ferry ${F_MS:-no}, native ${N_MS:-no})"; exit 1; }
+    sleep 0.05
+  done
+}
+lag_stats() {  # lag_stats PHASE COLUMN: mean, p95 and max in kB over the phase's samples
+  awk -v p="$1" -v c="$2" '$2 == p && $c >= 0 {print $c}' "$SAMPLES" | sort -n | awk '
+    {v[NR] = $1; s += $1} END {if (NR == 0) {print "n/a"; exit}
+    i = int(NR * 0.95); if (i < 1) i = 1
+    printf "mean %.0f kB, p95 %.0f kB, max %.0f kB", s / NR / 1024, v[i] / 1024, v[NR] / 1024}'
+}
+rate() { echo "scale=0; $1 * 1000 / $2" | bc -l; }
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+
+sampler & SAMPLER_PID=$!
+
+# ---- phase 1: fixed rate ----
+set_phase fixed; c0=$(changes_on_source); t0=$(now_ms)
+echo "phase fixed: pgbench -R $RATE for $FIXED_SECS s ..."
+tps_fixed=$(pgbench_load "$FIXED_SECS" -R "$RATE")
+t_stop=$(now_ms); put_marker; wait_markers "$t_stop"
+changes_fixed=$(( $(changes_on_source) - c0 ))
+fixed_f_ms=$F_MS; fixed_n_ms=$N_MS; fixed_secs_ms=$(( t_stop - t0 ))
+
+# ---- phase 2: full speed, appliers live ----
+set_phase full; c0=$(changes_on_source); t0=$(now_ms)
+echo "phase full: pgbench at full speed for $FULL_SECS s ..."
+tps_full=$(pgbench_load "$FULL_SECS")
+t_stop=$(now_ms); put_marker; wait_markers "$t0"
+changes_full=$(( $(changes_on_source) - c0 ))
+full_load_ms=$(( t_stop - t0 )); full_f_ms=$F_MS; full_n_ms=$N_MS
+
+# ---- phase 3: backlog drained by each applier alone ----
+set_phase drain
+kill -TERM "$FERRY_PID"; wait "$FERRY_PID" || true
+psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub DISABLE"
+wait_for_inactive() { ! slot_active native_sub && ! slot_active ferry_slot; }
+FERRY_PID=; wait_for 30 "appliers stopped" wait_for_inactive
+c0=$(changes_on_source)
+echo "phase drain: appliers stopped, pgbench at full speed for $DRAIN_SECS s ..."
+tps_drain=$(pgbench_load "$DRAIN_SECS")
+put_marker
+changes_drain=$(( $(changes_on_source) - c0 ))
+backlog=$(psql_at "$sp" -d app -Atc "SELECT pg_size_pretty(pg_current_wal_lsn() - confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = 'native_sub'")
+# Each drain is timed from its first applied transaction, so that neither JVM start-up nor worker launch counts.
+first_progress() {  # first_progress PORT QUERY: epoch ms at which QUERY's value first changes
+  local before; before=$(psql_at "$1" -d app -Atc "$2")
+  while [ "$(psql_at "$1" -d app -Atc "$2")" = "$before" ]; do
+    [ -z "$FERRY_PID" ] || kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited" >&2; tail -20 "$BENCH_DIR/ferry.log" >&2; exit 1; }
+    sleep 0.02
+  done
+  now_ms
+}
+t_enable=$(now_ms)
+psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub ENABLE"
+n_first=$(first_progress "$np" "SELECT remote_lsn FROM pg_replication_origin_status")
+until has_marker "$np"; do sleep 0.02; done
+native_drain_ms=$(( $(now_ms) - n_first )); native_start_ms=$(( n_first - t_enable ))
+t_enable=$(now_ms)
+start_ferry stream
+PROFILE_OUT="$BENCH_DIR/jstack"
+if [ "$PROFILE" = 1 ]; then
+  ( sleep 4; for i in $(seq 1 20); do jstack "$FERRY_PID" >> "$PROFILE_OUT" 2>/dev/null || true; sleep 0.25; done ) &
+fi
+f_first=$(first_progress "$fp" "SELECT sum(changes) FROM ferry.applied")
+until has_marker "$fp"; do
+  kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+  sleep 0.02
+done
+ferry_drain_ms=$(( $(now_ms) - f_first )); ferry_start_ms=$(( f_first - t_enable ))
+set_phase end; sleep 1
+kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true
+
+# ---- the targets equal the source ----
+same=yes
+for t in $TABLES; do
+  q="SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM $t t"
+  s=$(psql_at "$sp" -d app -Atc "$q"); f=$(psql_at "$fp" -d app -Atc "$q"); n=$(psql_at "$np" -d app -Atc "$q")
+  [ "$s" = "$f" ] || { echo "MISMATCH: ferry's $t: source ${s%% *} rows, target ${f%% *} rows (or different contents)"; same=no; }
+  [ "$s" = "$n" ] || { echo "MISMATCH: native's $t: source ${s%% *} rows, target ${n%% *} rows (or different contents)"; same=no; }
+done
+kill -TERM "$FERRY_PID" 2>/dev/null; wait "$FERRY_PID" 2>/dev/null || true
+
+# ---- report ----
+echo
+echo "load: 4 scripts weighted 4:4:1:1 (insert event | update account | delete order | transaction of 13 rows), $CLIENTS clients"
+printf '%-8s %9s %12s %14s %14s %10s\n' phase "source" "changes" "ferry ch/s" "native ch/s" "ferry is"
+f=$(rate "$changes_fixed" $(( fixed_secs_ms + fixed_f_ms ))); n=$(rate "$changes_fixed" $(( fixed_secs_ms + fixed_n_ms )))
+printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' fixed "$tps_fixed" "$changes_fixed" "$f" "$n" "$(ratio "$f" "$n")"
+f=$(rate "$changes_full" "$full_f_ms"); n=$(rate "$changes_full" "$full_n_ms")
+printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' full "$tps_full" "$changes_full" "$f" "$n" "$(ratio "$f" "$n")"
+f=$(rate "$changes_drain" "$ferry_drain_ms"); n=$(rate "$changes_drain" "$native_drain_ms")
+printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' drain "$tps_drain" "$changes_drain" "$f" "$n" "$(ratio "$f" "$n")"
+echo "  (fixed/full: changes / time from the load's start until the marker written after it was applied;"
+echo "   full-speed source rate $(rate "$changes_full" "$full_load_ms") ch/s; drain: backlog $backlog, each applier alone,"
+echo "   timed from its first applied transaction: ferry ${ferry_drain_ms} ms after ${ferry_start_ms} ms of start-up, native ${native_drain_ms} ms after ${native_start_ms} ms)"
+echo
+echo "lag back to zero after the fixed-rate load (marker applied): ferry ${fixed_f_ms} ms, native ${fixed_n_ms} ms"
+echo "after the full-speed load: ferry $(( full_f_ms - full_load_ms )) ms, native $(( full_n_ms - full_load_ms )) ms"
+for p in fixed full; do
+  echo "slot lag during $p (pg_current_wal_lsn - confirmed_flush_lsn): ferry $(lag_stats $p 3); native $(lag_stats $p 4)"
+  echo "applied lag during $p (pg_current_wal_lsn - applied LSN on the target): ferry $(lag_stats $p 5); native $(lag_stats $p 6)"
+done
+awk '$7 > 0 {print $2, $7}' "$SAMPLES" | awk '
+  {if (!($1 in lo) || $2 < lo[$1]) lo[$1] = $2; if ($2 > hi[$1]) hi[$1] = $2; last[$1] = $2; if (!($1 in first)) {first[$1] = $2; order[++n] = $1}}
+  END {printf "ferry RSS (MB, first/min/max/last per phase):"; for (i = 1; i <= n; i++) {p = order[i];
+       printf " %s %.0f/%.0f/%.0f/%.0f;", p, first[p] / 1024, lo[p] / 1024, hi[p] / 1024, last[p] / 1024}; print ""}'
+echo "targets equal the source: $same"
+if [ "$PROFILE" = 1 ] && [ -s "$PROFILE_OUT" ]; then
+  echo
+  echo "where ferry's runnable threads were during the drain (top frames, $(grep -c '^Full thread dump' "$PROFILE_OUT") jstack samples):"
+  awk '/^"/ {name = $0; sub(/^"/, "", name); sub(/".*/, "", name); gsub(/[-#][0-9]+/, "", name); state = ""; n = 0; next}
+       /java.lang.Thread.State:/ {state = $2; next}
+       /^\tat / && n < 2 {f = $2; sub(/\(.*/, "", f); if (n == 0) top = f; else count[state " " name ": " top " < " f]++; n++}
+       END {for (k in count) print count[k], k}' "$PROFILE_OUT" | sort -rn | grep -v -e "Reference" -e "Signal Dispatcher" | head -25
+fi
+[ "$same" = yes ] || exit 1
