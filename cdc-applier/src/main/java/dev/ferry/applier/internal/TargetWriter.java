@@ -19,8 +19,10 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -34,6 +36,8 @@ import java.util.stream.Collectors;
 public final class TargetWriter implements ChangeSink {
     static final int MAX_BATCH = 500;
     static final int MAX_PARAMETERS = 30_000;
+    /** Keys held for coalescing before they are written (still inside the open transaction): bounds memory. */
+    static final int MAX_KEYED = 20_000;
 
     private final Connection c;
     private final String stateSchema;
@@ -42,10 +46,12 @@ public final class TargetWriter implements ChangeSink {
     private final Set<List<String>> pendingKeys = new HashSet<>();
     private Kind pendingKind;
     private TableSchema pendingTable;
+    private final KeyedBatch keyed = new KeyedBatch();
+    private final Map<TableId, Boolean> reorderable = new HashMap<>();
     private long changes;
     private boolean open;
 
-    private enum Kind { UPSERT, UPDATE_PRESENT, DELETE }
+    enum Kind { UPSERT, UPDATE_PRESENT, DELETE }
 
     public TargetWriter(ConnectionSpec target, String stateSchema) {
         this.c = Db.open(target, "target", "apply");
@@ -93,6 +99,13 @@ public final class TargetWriter implements ChangeSink {
         Kind kind = change.op() == Op.DELETE ? Kind.DELETE
                 : change.op() == Op.INSERT || complete(row) ? Kind.UPSERT : Kind.UPDATE_PRESENT;
         List<String> key = keyValues(row);
+        if (reorderable(t)) {
+            keyed.add(kind, row, key);
+            if (keyed.size() >= MAX_KEYED) {
+                flushKeyed();
+            }
+            return;
+        }
         if (kind != pendingKind || !t.id().equals(pendingTable == null ? null : pendingTable.id())
                 || (kind != Kind.DELETE && !sameColumns(row)) || pendingKeys.contains(key)
                 || pending.size() >= batchLimit(t)) {
@@ -183,6 +196,7 @@ public final class TargetWriter implements ChangeSink {
     }
 
     public void flush() throws SQLException {
+        flushKeyed();
         if (pending.isEmpty()) {
             return;
         }
@@ -210,6 +224,7 @@ public final class TargetWriter implements ChangeSink {
 
     @Override
     public void rollback() {
+        keyed.drain();
         pending.clear();
         pendingKeys.clear();
         changes = 0;
@@ -219,6 +234,65 @@ public final class TargetWriter implements ChangeSink {
         } catch (SQLException ignored) {
             // the connection is gone; the transaction went with it
         }
+    }
+
+    /** Writes the coalesced changes: per table its deletes, then its upserts and partial updates. */
+    private void flushKeyed() throws SQLException {
+        if (keyed.size() == 0) {
+            return;
+        }
+        for (KeyedBatch.Groups g : keyed.drain().values()) {
+            List<Row> any = !g.deletes().isEmpty() ? g.deletes()
+                    : !g.upserts().isEmpty() ? g.upserts().values().iterator().next()
+                    : g.updates().values().iterator().next();
+            TableSchema t = any.get(0).schema();
+            int limit = batchLimit(t);
+            try {
+                for (List<Row> part : chunks(g.deletes(), limit)) {
+                    delete(t, part);
+                }
+                for (Map.Entry<List<Column>, List<Row>> e : g.upserts().entrySet()) {
+                    for (List<Row> part : chunks(e.getValue(), limit)) {
+                        upsert(t, part, e.getKey());
+                    }
+                }
+                for (List<Row> rows : g.updates().values()) {
+                    updatePresent(t, rows);
+                }
+            } catch (SQLException e) {
+                throw describe(e, t.id()); // name the table, not the commit that flushed it
+            }
+        }
+    }
+
+    private static List<List<Row>> chunks(List<Row> rows, int size) {
+        List<List<Row>> out = new ArrayList<>();
+        for (int from = 0; from < rows.size(); from += size) {
+            out.add(rows.subList(from, Math.min(rows.size(), from + size)));
+        }
+        return out;
+    }
+
+    /**
+     * True when the table's changes may be coalesced and written out of order: nothing but the primary key
+     * relates its rows (no other unique index, no exclusion constraint), so no intermediate order can violate a
+     * constraint. Asked once per table.
+     */
+    private boolean reorderable(TableSchema t) throws SQLException {
+        Boolean known = reorderable.get(t.id());
+        if (known != null) {
+            return known;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT NOT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = "
+                + "?::regclass AND ((indisunique AND NOT indisprimary) OR indisexclusion))")) {
+            ps.setString(1, t.id().quoted());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                known = rs.getBoolean(1);
+            }
+        }
+        reorderable.put(t.id(), known);
+        return known;
     }
 
     private void upsert(TableSchema t, List<Row> rows, List<Column> cols) throws SQLException {
@@ -295,7 +369,7 @@ public final class TargetWriter implements ChangeSink {
     }
 
     /** Columns the row carries that can be written (generated columns are the target's to compute). */
-    private static List<Column> present(Row row) {
+    static List<Column> present(Row row) {
         List<Column> out = new ArrayList<>();
         List<Column> all = row.schema().columns();
         for (int i = 0; i < all.size(); i++) {
