@@ -54,6 +54,8 @@ INI
         --pgbouncer "postgresql://postgres@127.0.0.1:$bp/pgbouncer" --pgbouncer-ini "$bdir/pgbouncer.ini" --timeout 20s 2>&1) || true
   wait "$bench_pid" || true
   window=$(echo "$out" | sed -n 's/.*held for \([0-9]*\) ms.*/\1/p')
+  drain=$(echo "$out" | sed -n 's/.*in \([0-9]*\) ms, .*/\1/p')
+  [ -n "$window" ] || echo "   switch said: $out"
   processed=$(sed -n 's/.*number of transactions actually processed: \([0-9]*\).*/\1/p' "$BENCH_DIR/pgbench$round.log")
   failed=$(sed -n 's/.*number of failed transactions: \([0-9]*\).*/\1/p' "$BENCH_DIR/pgbench$round.log"); failed=${failed:-0}
   aborted=$(grep -c "aborted\|ERROR" "$BENCH_DIR/pgbench$round.log" || true)
@@ -61,7 +63,7 @@ INI
   # Writes after the switch go straight to the target; every acknowledged one must be there.
   lost=$(( before + processed - on_target ))
   [ "$lost" -lt 0 ] && lost=0
-  echo "round $round: held ${window:-?} ms, $processed writes acknowledged, $failed failed, $aborted client errors, $lost lost"
+  echo "round $round: held ${window:-?} ms (drain ${drain:-?} ms), $processed writes acknowledged, $failed failed, $aborted client errors, $lost lost"
   [ -n "$window" ] && windows+=("$window")
   total_errors=$(( total_errors + failed + aborted )); total_lost=$(( total_lost + lost ))
   kill -9 "$ferry_pid" 2>/dev/null || true

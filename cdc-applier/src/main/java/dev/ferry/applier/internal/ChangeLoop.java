@@ -49,6 +49,8 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     private RecordChangeEvent<SourceRecord> sharedEnd;
     private long sharedSince;
     private final int shareLimit;
+    /** A switch waits on the transaction holding its fence message: commit that one without delay. */
+    private boolean fenceSeen;
     private Row pendingKeyChange;
     private volatile RuntimeException failure;
 
@@ -133,8 +135,9 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                 if (sharing == 1) {
                     sharedSince = System.nanoTime();
                 }
-                if (sharing >= shareLimit || writer.changes() >= 20_000
+                if (fenceSeen || sharing >= shareLimit || writer.changes() >= 20_000
                         || System.nanoTime() - sharedSince > 200_000_000L) {
+                    fenceSeen = false;
                     commitShared(committer);
                     return true;
                 }
@@ -156,7 +159,8 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
             return false;
         }
         if (topic.endsWith(".message")) {
-            return false; // the switch's fence: its transaction's commit records the position
+            fenceSeen = true; // the switch's fence: its transaction's commit records the position, at once
+            return false;
         }
         change(r);
         return false;
