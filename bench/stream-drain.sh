@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stream benchmark, second form (bench/stream.sh is the first: one target cluster, fixed rate and full speed).
 # This one adds each applier's own capacity (the drain phase), the slots' lag as PostgreSQL sees it, separate
-# target clusters, a row-for-row comparison of both targets, and optional jstack profiling of Ferry.
+# target clusters, a row-for-row comparison of both targets, and CPU seconds per process during the drains, and optional JFR profiling of Ferry.
 # A pgbench load of single-row inserts, updates, deletes and multi-row transactions on a
 # PostgreSQL 15 source, applied at the same time by
 #   ferry start        (snapshot of the small tables, then streaming through the embedded Debezium engine), and
@@ -15,12 +15,12 @@
 # Changes are counted on the source (pg_stat_user_tables, rows really inserted/updated/deleted). Ferry's RSS is
 # sampled all along. The targets are compared with the source at the end (row-for-row md5 per table).
 # Usage: bench/stream-drain.sh [RATE=500] [FIXED_SECS=60] [FULL_SECS=30] [DRAIN_SECS=20]
-#   FERRY_JVM="-Xmx256m" passes JVM options to Ferry; CLIENTS (4) and ROWS (100000 per table) size the load.
-#   PROFILE=1 also takes jstack samples of Ferry while it drains and prints where its threads are.
+#   FERRY_JVM passes JVM options to Ferry (default: the launcher's -XX:+UseSerialGC -Xmx256m); CLIENTS (4) and ROWS (100000 per table) size the load.
+#   PROFILE=1 also records Ferry's drain with JFR and prints where its CPU goes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
-trap 'jobs -p | xargs -r kill 2>/dev/null; cleanup_bench' EXIT
+trap '{ jobs -p | xargs -r kill; } 2>/dev/null || true; cleanup_bench' EXIT
 RATE=${1:-500}
 FIXED_SECS=${2:-60}
 FULL_SECS=${3:-30}
@@ -54,7 +54,7 @@ psql_at "$np" -d app -c "CREATE SUBSCRIPTION native_sub CONNECTION 'host=127.0.0
   PUBLICATION native_pub WITH (copy_data = false)"
 FERRY_PID=
 start_ferry() {  # start_ferry start|stream [options]
-  java ${FERRY_JVM:-} -jar "$JAR" "$@" --source "$SRC" --target "$FTGT" >> "$BENCH_DIR/ferry.log" 2>&1 &
+  java ${FERRY_JVM:--XX:+UseSerialGC -Xmx256m} -jar "$JAR" "$@" --source "$SRC" --target "$FTGT" >> "$BENCH_DIR/ferry.log" 2>&1 &
   FERRY_PID=$!
   echo "$FERRY_PID" > "$BENCH_DIR/ferry.pid"
 }
@@ -117,8 +117,10 @@ sampler() {
     read -r lsn f_lag n_lag < <(psql_at "$sp" -d app -AtF ' ' -c "SELECT pg_current_wal_lsn(),
       coalesce((SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'ferry_slot'), -1),
       coalesce((SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'native_sub'), -1)" 2>/dev/null || echo "0/0 -1 -1")
-    f_applied=$(psql_at "$fp" -d app -Atc "SELECT pg_lsn '$lsn' - min(lsn) FROM ferry.applied" 2>/dev/null || echo -1)
-    n_applied=$(psql_at "$np" -d app -Atc "SELECT pg_lsn '$lsn' - remote_lsn FROM pg_replication_origin_status" 2>/dev/null || echo -1)
+    # Applied positions are read after the source's WAL end, so they may be ahead of it: that is zero lag.
+    f_applied=$(psql_at "$fp" -d app -Atc "SELECT greatest(0, pg_lsn '$lsn' - min(lsn)) FROM ferry.applied" 2>/dev/null || echo -1)
+    n_applied=$(psql_at "$np" -d app -Atc "SELECT coalesce(greatest(0, pg_lsn '$lsn' - nullif(remote_lsn, '0/0')), -1)
+      FROM pg_replication_origin_status" 2>/dev/null || echo -1)
     rss=$(awk '/VmRSS/ {print $2}' "/proc/$(cat "$BENCH_DIR/ferry.pid")/status" 2>/dev/null || echo 0)
     echo "$t $(cat "$BENCH_DIR/phase") $f_lag $n_lag ${f_applied:--1} ${n_applied:--1} ${rss:-0}" >> "$SAMPLES"
     sleep 0.5
@@ -186,23 +188,39 @@ first_progress() {  # first_progress PORT QUERY: epoch ms at which QUERY's value
   done
   now_ms
 }
+# CPU seconds spent during each drain by: the source cluster (walsender), the target cluster, and Ferry's JVM.
+cpu_ticks() {  # cpu_ticks PID...: utime + stime of these processes (and, for a postmaster, of its children)
+  local all=() p
+  for p in "$@"; do all+=("$p"); all+=($(pgrep -P "$p" || true)); done
+  for p in "${all[@]}"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done | awk '{s += $1} END {print s + 0}'
+}
+postmaster() { head -1 "$BENCH_DIR/$1/postmaster.pid"; }
+cpu_split() {  # cpu_split TARGET_CLUSTER [JAVA_PID]: "source s, target s, ferry s" since the last cpu_mark
+  local hz; hz=$(getconf CLK_TCK)
+  echo "source $(echo "scale=1; ($(cpu_ticks "$(postmaster src)") - ${CPU0[0]}) / $hz" | bc -l) s, target" \
+    "$(echo "scale=1; ($(cpu_ticks "$(postmaster "$1")") - ${CPU0[1]}) / $hz" | bc -l) s${2:+, ferry $(echo "scale=1; ($(cpu_ticks "$2") - ${CPU0[2]}) / $hz" | bc -l) s}"
+}
+cpu_mark() { CPU0=("$(cpu_ticks "$(postmaster src)")" "$(cpu_ticks "$(postmaster "$1")")" "$( [ -n "${2:-}" ] && cpu_ticks "$2" || echo 0)"); }
 t_enable=$(now_ms)
+cpu_mark native_tgt
 psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub ENABLE"
 n_first=$(first_progress "$np" "SELECT remote_lsn FROM pg_replication_origin_status")
 until has_marker "$np"; do sleep 0.02; done
 native_drain_ms=$(( $(now_ms) - n_first )); native_start_ms=$(( n_first - t_enable ))
+native_cpu=$(cpu_split native_tgt)
 t_enable=$(now_ms)
 start_ferry stream
-PROFILE_OUT="$BENCH_DIR/jstack"
-if [ "$PROFILE" = 1 ]; then
-  ( sleep 4; for i in $(seq 1 20); do jstack "$FERRY_PID" >> "$PROFILE_OUT" 2>/dev/null || true; sleep 0.25; done ) &
-fi
+PROFILE_OUT="$BENCH_DIR/drain.jfr"
 f_first=$(first_progress "$fp" "SELECT sum(changes) FROM ferry.applied")
+cpu_mark ferry_tgt "$FERRY_PID"
+[ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.start name=drain settings=profile >/dev/null
 until has_marker "$fp"; do
   kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
   sleep 0.02
 done
 ferry_drain_ms=$(( $(now_ms) - f_first )); ferry_start_ms=$(( f_first - t_enable ))
+ferry_cpu=$(cpu_split ferry_tgt "$FERRY_PID")
+[ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.dump name=drain filename="$PROFILE_OUT" >/dev/null
 set_phase end; sleep 1
 kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true
 
@@ -229,6 +247,7 @@ printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' drain "$tps_drain" "$changes_drai
 echo "  (fixed/full: changes / time from the load's start until the marker written after it was applied;"
 echo "   full-speed source rate $(rate "$changes_full" "$full_load_ms") ch/s; drain: backlog $backlog, each applier alone,"
 echo "   timed from its first applied transaction: ferry ${ferry_drain_ms} ms after ${ferry_start_ms} ms of start-up, native ${native_drain_ms} ms after ${native_start_ms} ms)"
+echo "  CPU during the drains: native (from ENABLE): $native_cpu; ferry (from its first commit): $ferry_cpu"
 echo
 echo "lag back to zero after the fixed-rate load (marker applied): ferry ${fixed_f_ms} ms, native ${fixed_n_ms} ms"
 echo "after the full-speed load: ferry $(( full_f_ms - full_load_ms )) ms, native $(( full_n_ms - full_load_ms )) ms"
@@ -242,11 +261,25 @@ awk '$7 > 0 {print $2, $7}' "$SAMPLES" | awk '
        printf " %s %.0f/%.0f/%.0f/%.0f;", p, first[p] / 1024, lo[p] / 1024, hi[p] / 1024, last[p] / 1024}; print ""}'
 echo "targets equal the source: $same"
 if [ "$PROFILE" = 1 ] && [ -s "$PROFILE_OUT" ]; then
+  # JFR execution samples (Java threads on CPU) of Ferry's drain: by the innermost layer a sample is in (the
+  # stack is printed top-down), then the hottest methods themselves.
+  jfr print --events jdk.ExecutionSample --stack-depth 200 "$PROFILE_OUT" > "$BENCH_DIR/samples.txt"
   echo
-  echo "where ferry's runnable threads were during the drain (top frames, $(grep -c '^Full thread dump' "$PROFILE_OUT") jstack samples):"
-  awk '/^"/ {name = $0; sub(/^"/, "", name); sub(/".*/, "", name); gsub(/[-#][0-9]+/, "", name); state = ""; n = 0; next}
-       /java.lang.Thread.State:/ {state = $2; next}
-       /^\tat / && n < 2 {f = $2; sub(/\(.*/, "", f); if (n == 0) top = f; else count[state " " name ": " top " < " f]++; n++}
-       END {for (k in count) print count[k], k}' "$PROFILE_OUT" | sort -rn | grep -v -e "Reference" -e "Signal Dispatcher" | head -25
+  echo "ferry's CPU during the drain ($(grep -c 'jdk.ExecutionSample' "$BENCH_DIR/samples.txt") JFR execution samples), by innermost layer:"
+  awk '/jdk.ExecutionSample/ {if (n) print (layer == "" ? "(jdk only)" : layer); n++; layer = ""; next}
+       /line:/ && layer == "" {
+         if ($0 ~ /org\.postgresql\.core\.v3\.replication|org\.postgresql\.replication/) layer = "pgjdbc replication stream (source)";
+         else if ($0 ~ /org\.postgresql/) layer = "pgjdbc (target statements)";
+         else if ($0 ~ /io\.debezium\.connector\.postgresql/) layer = "debezium postgres decoding";
+         else if ($0 ~ /io\.debezium|org\.apache\.kafka/) layer = "debezium engine / kafka connect";
+         else if ($0 ~ /dev\.ferry\.applier/) layer = "ferry applier";
+         else if ($0 ~ /dev\.ferry\.transforms/) layer = "ferry transforms";
+         else if ($0 ~ /dev\.ferry/) layer = "ferry other" }
+       END {if (n) print (layer == "" ? "(jdk only)" : layer)}' "$BENCH_DIR/samples.txt" \
+    | sort | uniq -c | sort -rn | awk '{c = $1; $1 = ""; t += c; l[++n] = $0; v[n] = c}
+      END {for (i = 1; i <= n; i++) printf "  %5.1f%%%s\n", 100 * v[i] / t, l[i]}'
+  echo "hottest methods (self samples):"
+  awk '/stackTrace = \[/ {getline; sub(/^ */, ""); sub(/ *line:.*/, ""); print}' "$BENCH_DIR/samples.txt" \
+    | sort | uniq -c | sort -rn | head -15
 fi
 [ "$same" = yes ] || exit 1
