@@ -48,6 +48,11 @@ public final class EngineSettings {
         p.setProperty("include.unknown.datatypes", "true");
         // No table.include.list: the publication already names the tables, and names with commas would break it.
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatMillis));
+        // A heartbeat alone does not move the slot while the migrated tables are idle: Debezium confirms only
+        // positions of messages it decoded, so WAL written elsewhere on the server (other databases, tables not
+        // migrated) would be retained without bound. A tiny transactional logical message on each heartbeat is
+        // decoded, applied as an empty transaction, and confirmed (StreamQuietIT).
+        p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(true, 'ferry.heartbeat', '')");
         p.setProperty("slot.drop.on.stop", "false");
         p.setProperty("status.update.interval.ms", "1000");
         p.setProperty("max.batch.size", "4096");
