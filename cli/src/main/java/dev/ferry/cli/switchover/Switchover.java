@@ -96,6 +96,7 @@ public final class Switchover {
         }
         requireStreaming(run);
         validateForeignKeys();
+        awaitSmallLag(run.slot(), options.timeout().dividedBy(2));
         long deadline = System.nanoTime() + options.timeout().toNanos();
         store.setSwitchState(FENCING, null, null);
         long t0 = System.nanoTime();
@@ -175,6 +176,42 @@ public final class Switchover {
             }
         } catch (SQLException e) {
             throw ServerErrors.during("validating foreign keys before the switch", "target", e);
+        }
+    }
+
+    /** Bytes of source WAL the stream may still have to apply when the fence is taken. */
+    static final long SMALL_LAG = 64 * 1024;
+
+    /**
+     * Waits, before holding any write, until the stream is nearly caught up: what is left to drain inside the
+     * window is then a fraction of a second. Goes ahead anyway after {@code patience}.
+     */
+    private void awaitSmallLag(String slot, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        try (Connection c = Db.open(source, "source", "switch"); Statement s = c.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                Lsn current;
+                Lsn confirmed;
+                // The slot's confirmed position passes only what the target committed: on a quiet source it is
+                // the better evidence, since the stream records nothing while there is nothing to apply.
+                try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text, coalesce(confirmed_flush_lsn, "
+                        + "'0/0')::text FROM pg_replication_slots WHERE slot_name = "
+                        + dev.ferry.transforms.Identifiers.literal(slot))) {
+                    if (!rs.next()) {
+                        return;
+                    }
+                    current = Lsn.parse(rs.getString(1));
+                    confirmed = Lsn.parse(rs.getString(2));
+                }
+                if (current.bytesSince(Lsn.max(confirmed, store.appliedLsn())) <= SMALL_LAG) {
+                    return;
+                }
+                Thread.sleep(20);
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the source position", "source", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
