@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.postgresql.util.PSQLException;
 
 /**
  * Writes changes to the target inside one open transaction per source transaction (or several), in batches:
@@ -204,11 +205,15 @@ public final class TargetWriter implements ChangeSink {
         List<Row> rows = new ArrayList<>(pending);
         pending.clear();
         pendingKeys.clear();
-        switch (pendingKind) {
-            case UPSERT -> upsert(t, rows, present(rows.get(0)));
-            case UPDATE_PRESENT -> updatePresent(t, rows);
-            case DELETE -> delete(t, rows);
-            default -> throw new IllegalStateException();
+        try {
+            switch (pendingKind) {
+                case UPSERT -> upsert(t, rows, present(rows.get(0)));
+                case UPDATE_PRESENT -> updatePresent(t, rows);
+                case DELETE -> delete(t, rows);
+                default -> throw new IllegalStateException();
+            }
+        } catch (SQLException e) {
+            throw describe(e, t.id()); // name the table, not the statement that flushed it
         }
     }
 
@@ -411,8 +416,12 @@ public final class TargetWriter implements ChangeSink {
         if (Db.isConnectionLoss(e)) {
             return new TargetUnavailable(e);
         }
+        // The server's detail names the row of a multi-row statement: "Key (code)=(7) already exists."
+        String detail = e instanceof PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getDetail() : null;
         return new FerryException(ExitCode.SERVER, "applying a change to " + table + " failed on the target: "
-                + ServerErrors.firstLine(e) + "; fix the cause and run the same command again (the position is kept)", e);
+                + ServerErrors.firstLine(e) + (detail == null ? "" : " (" + detail.strip() + ")")
+                + "; fix the cause and run the same command again (the position is kept)", e);
     }
 
     @Override
