@@ -8,6 +8,20 @@
 # second; the time for each to hold a marker row committed when the fixed-rate load stops (lag back to zero);
 # Ferry's RSS over the run.
 # Usage: bench/stream.sh [RATE=1000 tx/s] [FIXED_SECONDS=30] [FULL_SECONDS=30] [CLIENTS=4]
+#
+# Measured 2026-11-23 on the 2-core build machine, shared with other test runs (load average ~10):
+#   bench/stream.sh 1000 600 20 4   fixed 1000 tx/s (3,146 changes/s) for 10 min: Ferry 1.00x native (kept up);
+#     lag median 22 kB, p95 205 kB (native 0 / 5 kB); lag back to zero 203 ms after the load (native 137 ms);
+#     Ferry RSS 297 MB at 30 s, 466 MB at 2 min, then flat 466-470 MB to 10 min (-Xmx512m: the heap fills, then
+#     stays). Full speed after it (4 clients, ~4,000 tx/s, ~12k changes/s): Ferry 5.0k changes/s, native 11.7k,
+#     0.43x; the backlog drained 29 s after the load.
+#   bench/stream.sh 500 10 30 4     full speed: Ferry 6.8k changes/s = 0.57x native before per-key coalescing,
+#     8.9k = 0.63x after (same script, noisy machine).
+# Where the time goes (jstack samples of Ferry at full speed): the apply thread waits on the target's statements
+# ~45% of samples and on its commit (with the applied LSN) ~15%, and is idle waiting for Debezium ~30%; Debezium's
+# decoding thread spends ~45% of its samples in its own per-event metrics (CommonEventMeter formats every event's
+# source struct with Jackson; StreamingMeter's MeasurementCollector), which PostgresConnectorTask wires in with
+# no setting to turn it off. More apply connections would not help while Debezium's decoding is the other limit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
