@@ -5,6 +5,7 @@ import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.RunInfo;
+import dev.ferry.core.state.RunStatus;
 import dev.ferry.core.state.StateStore;
 import dev.ferry.transforms.Identifiers;
 import java.io.Console;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
         description = {"End a run: drop the replication slot and the publication on the source and Ferry's state schema "
                 + "on the target. An abandoned slot keeps WAL on the source forever, the classic way such tools fill a "
                 + "production disk.",
-                "Asks first unless --yes; refuses while a stream reads the slot unless --force."})
+                "Asks first unless --yes; refuses while a Ferry command runs against the target or a stream reads the slot, "
+                        + "unless --force. Triggers a lock-fence switch put on the old tables (ferry_moved) stay."})
 final class CleanupCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -55,6 +57,14 @@ final class CleanupCommand implements Callable<Integer> {
         Optional<RunInfo> run;
         try (StateStore store = StateStore.openExisting(s.target(), s.stateSchema()).orElse(null)) {
             run = store == null ? Optional.empty() : store.run();
+            String writer = store == null ? null : RunStatus.writer(store.connection(), s.stateSchema());
+            if (writer != null && !force) {
+                // During the snapshot the slot is idle, yet dropping it would ruin the copy under way.
+                throw FerryException.usage("a Ferry command is still running against this target (" + writer
+                        + "); stop it first, or pass --force");
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
         }
         String slot = slotOption != null ? slotOption : run.map(RunInfo::slot).orElse("ferry_slot");
         String publication = publicationOption != null ? publicationOption : run.map(RunInfo::publication).orElse("ferry_pub");
@@ -72,6 +82,7 @@ final class CleanupCommand implements Callable<Integer> {
             }
         }
         try (Connection c = Db.open(s.source(), "source", "cleanup")) {
+            run.ifPresent(r -> requireSameSource(c, r));
             try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
                 ps.setString(1, slot);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -86,17 +97,25 @@ final class CleanupCommand implements Callable<Integer> {
                                 st.execute("SELECT pg_terminate_backend(" + pid + ")");
                             }
                         }
-                        dropSlot(c, slot);
+                        dropSlot(c, slot, force);
                         out.println("Dropped replication slot \"" + slot + "\".");
                     } else {
                         out.println("No replication slot \"" + slot + "\" on the source.");
                     }
                 }
             }
+            boolean published;
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+                ps.setString(1, publication);
+                try (ResultSet rs = ps.executeQuery()) {
+                    published = rs.next();
+                }
+            }
             try (Statement st = c.createStatement()) {
                 st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(publication));
             }
-            out.println("Dropped publication \"" + publication + "\" (if it existed).");
+            out.println(published ? "Dropped publication \"" + publication + "\"."
+                    : "No publication \"" + publication + "\" on the source.");
         } catch (SQLException e) {
             throw ServerErrors.during("dropping the slot and the publication", "source", e);
         }
@@ -111,8 +130,27 @@ final class CleanupCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A terminated walsender takes a moment to release the slot. */
-    private static void dropSlot(Connection c, String slot) throws SQLException {
+    /** Never drops a slot of the same name on another server than the one the run was started from. */
+    private static void requireSameSource(Connection c, RunInfo run) {
+        String id;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
+            rs.next();
+            id = rs.getString(1);
+        } catch (SQLException e) {
+            return; // not allowed to read it: the slot name is all there is to go by
+        }
+        if (!id.equals(run.sourceSystemId())) {
+            throw FerryException.usage("the run on the target was started from another source server (system identifier "
+                    + run.sourceSystemId() + ", this one is " + id + "); pass that run's source as --source");
+        }
+    }
+
+    /**
+     * A terminated walsender takes a moment to release the slot, and a stream retrying its connection may take it
+     * again meanwhile: with {@code force} that one is ended too.
+     */
+    private static void dropSlot(Connection c, String slot, boolean force) throws SQLException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (true) {
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
@@ -122,6 +160,13 @@ final class CleanupCommand implements Callable<Integer> {
             } catch (SQLException e) {
                 if (!"55006".equals(e.getSQLState()) || System.nanoTime() > deadline) {
                     throw e;
+                }
+                if (force) {
+                    try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(active_pid) "
+                            + "FROM pg_replication_slots WHERE slot_name = ? AND active_pid IS NOT NULL")) {
+                        ps.setString(1, slot);
+                        ps.execute();
+                    }
                 }
                 try {
                     Thread.sleep(100);

@@ -2,8 +2,11 @@ package dev.ferry.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
+import dev.ferry.core.PgPass;
+import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.RunStatus;
 import dev.ferry.core.state.StateStore;
 import java.io.PrintWriter;
@@ -20,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Show where the run stands, from any terminal: phase, slot and applied positions, lag in bytes "
                 + "and seconds, changes/s, WAL the slot retains on the source, per-table copy state, dead letters and "
-                + "the switch state. Reads the state store on --target; give --source too for the slot and the lag.",
+                + "the switch state. Reads the state store on --target, and the source given, or else the one the run recorded "
+                + "(its password from PGPASSWORD or ~/.pgpass), for the slot and the lag.",
                 "Only reads."})
 final class StatusCommand implements Callable<Integer> {
     @Spec
@@ -43,7 +47,7 @@ final class StatusCommand implements Callable<Integer> {
                 throw new FerryException(ExitCode.USAGE, "there is no Ferry run on the target " + s.target().address()
                         + "; run \"ferry start\" first");
             }
-            RunStatus st = RunStatus.read(store, s.source(), Duration.ofSeconds(1));
+            RunStatus st = RunStatus.read(store, source(s, store.run().get()), Duration.ofSeconds(1));
             if (json) {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toMap(st)));
             } else {
@@ -53,18 +57,44 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The source to read: --source, FERRY_SOURCE or ferry.yml, else the run's recorded URI (stored without its
+     * password, which PGPASSWORD or ~/.pgpass may supply).
+     */
+    private static ConnectionSpec source(Settings s, RunInfo run) {
+        if (s.source() != null) {
+            return s.source();
+        }
+        try {
+            ConnectionSpec recorded = ConnectionSpec.parse(run.source());
+            return PgPass.complete(recorded.hasPassword() ? recorded.withPassword(null) : recorded, System.getenv());
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static void print(PrintWriter out, RunStatus st, Settings s) {
         out.printf("run       %s -> %s, phase %s, started %s%n", st.run().source(), s.target().redacted(), st.run().phase(),
                 st.run().startedAt());
+        out.printf("running   %s%n", st.writer() != null ? st.writer()
+                : st.slot() != null && st.slot().active() ? "a stream reads the slot (walsender pid " + st.slot().activePid() + ")"
+                : st.slot() != null ? "nothing reads the slot: start \"ferry stream\" to apply changes" : "unknown without the source");
         out.printf("applied   %s (%,d changes, %.0f changes/s now)%n", st.applied(), st.changesApplied(), st.changesPerSecond());
-        if (st.slot() == null) {
-            out.println(s.source() == null ? "source    not asked (give --source for the slot and the lag)"
-                    : "slot      \"" + st.run().slot() + "\" does not exist on the source: the run must start over");
+        if (st.sourceProblem() != null) {
+            out.println("source    not read: " + st.sourceProblem() + " (pass --source with its password)");
+        } else if (st.lagBytes() < 0) {
+            out.println("source    not asked (give --source for the slot and the lag)");
+        } else if (st.slot() == null) {
+            out.println("slot      \"" + st.run().slot() + "\" does not exist on the source: the run must start over");
         } else {
-            out.printf("slot      \"%s\" %s, confirmed %s, wal_status %s, retains %s of WAL%n", st.run().slot(),
-                    st.slot().active() ? "active" : "INACTIVE (nothing is streaming)", st.slot().confirmedFlush(),
+            out.printf("slot      \"%s\" %s, confirmed %s, restart %s, wal_status %s, retains %s of WAL%n", st.run().slot(),
+                    st.slot().active() ? "active (walsender pid " + st.slot().activePid() + ")"
+                            : "INACTIVE (nothing is streaming)", st.slot().confirmedFlush(), st.slot().restart(),
                     st.slot().walStatus(), bytes(st.slot().retainedBytes()));
-            out.printf("lag       %s, %.1f s (source at %s)%n", bytes(st.lagBytes()), st.lagSeconds(), st.slot().current());
+        }
+        if (st.lagBytes() >= 0) {
+            out.printf("lag       %s, %.1f s (source at %s, stream at %s)%n", bytes(st.lagBytes()), st.lagSeconds(),
+                    st.slot() == null ? "?" : st.slot().current(), st.position());
         }
         out.printf("switch    %s%n", st.switchState() == null ? "not started" : st.switchState());
         if (st.deadLetters() > 0) {
@@ -99,7 +129,9 @@ final class StatusCommand implements Callable<Integer> {
         m.put("slot", st.run().slot());
         m.put("publication", st.run().publication());
         m.put("consistent_lsn", st.run().consistentLsn().toString());
+        m.put("running", st.writer());
         m.put("applied_lsn", st.applied().toString());
+        m.put("stream_lsn", st.position().toString());
         m.put("changes_applied", st.changesApplied());
         m.put("changes_per_second", st.changesPerSecond());
         m.put("lag_bytes", st.lagBytes());
@@ -107,6 +139,7 @@ final class StatusCommand implements Callable<Integer> {
         if (st.slot() != null) {
             Map<String, Object> slot = new LinkedHashMap<>();
             slot.put("active", st.slot().active());
+            slot.put("active_pid", st.slot().activePid() == 0 ? null : st.slot().activePid());
             slot.put("confirmed_flush_lsn", st.slot().confirmedFlush().toString());
             slot.put("restart_lsn", st.slot().restart().toString());
             slot.put("wal_status", st.slot().walStatus());
@@ -114,6 +147,7 @@ final class StatusCommand implements Callable<Integer> {
             slot.put("source_lsn", st.slot().current().toString());
             m.put("slot_state", slot);
         }
+        m.put("source_problem", st.sourceProblem());
         m.put("switch", st.switchState());
         m.put("dead_letters", st.deadLetters());
         m.put("tables", st.tables().stream().map(t -> {

@@ -138,7 +138,7 @@ public final class StateStore implements AutoCloseable {
      */
     public void lockWriter(String command) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
-            ps.setString(1, "ferry-writer:" + schema);
+            ps.setString(1, writerLockKey(schema));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
@@ -152,6 +152,11 @@ public final class StateStore implements AutoCloseable {
         } catch (SQLException e) {
             throw ServerErrors.during("locking the state store", "target", e);
         }
+    }
+
+    /** The advisory lock key (hashed with {@code hashtext}) the writer of state schema {@code schema} holds. */
+    static String writerLockKey(String schema) {
+        return "ferry-writer:" + schema;
     }
 
     public Optional<RunInfo> run() {
