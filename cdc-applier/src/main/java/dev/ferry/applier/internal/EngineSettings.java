@@ -51,7 +51,7 @@ public final class EngineSettings {
         // A heartbeat alone does not move the slot while the migrated tables are idle: Debezium confirms only
         // positions of messages it decoded, so WAL written elsewhere on the server (other databases, tables not
         // migrated) would be retained without bound. A tiny transactional logical message on each heartbeat is
-        // decoded, applied as an empty transaction, and confirmed (StreamQuietIT).
+        // decoded, applied as an empty transaction, and confirmed (StreamGuardsIT).
         p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(true, 'ferry.heartbeat', '')");
         p.setProperty("slot.drop.on.stop", "false");
         p.setProperty("status.update.interval.ms", "1000");
