@@ -11,6 +11,7 @@ import dev.ferry.core.state.RunStatus;
 import dev.ferry.core.state.StateStore;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,13 +76,13 @@ final class StatusCommand implements Callable<Integer> {
 
     private static void print(PrintWriter out, RunStatus st, Settings s) {
         out.printf("run       %s -> %s, phase %s, started %s%n", st.run().source(), s.target().redacted(), st.run().phase(),
-                st.run().startedAt());
+                st.run().startedAt().truncatedTo(ChronoUnit.SECONDS));
         out.printf("running   %s%n", st.writer() != null ? st.writer()
                 : st.slot() != null && st.slot().active() ? "a stream reads the slot (walsender pid " + st.slot().activePid() + ")"
                 : st.slot() != null ? "nothing reads the slot: start \"ferry stream\" to apply changes" : "unknown without the source");
         out.printf("applied   %s (%,d changes, %.0f changes/s now)%n", st.applied(), st.changesApplied(), st.changesPerSecond());
         if (st.sourceProblem() != null) {
-            out.println("source    not read: " + st.sourceProblem() + " (pass --source with its password)");
+            out.println("source    not read: " + st.sourceProblem());
         } else if (st.lagBytes() < 0) {
             out.println("source    not asked (give --source for the slot and the lag)");
         } else if (st.slot() == null) {

@@ -113,6 +113,14 @@ class StatusIT {
                 assertEquals(0, recorded.exit(), recorded.all());
                 assertTrue(new ObjectMapper().readTree(recorded.out()).get("slot_state").get("active").asBoolean(),
                         recorded.all());
+
+                // A source that cannot be read leaves the target's view, with the reason.
+                FerryRun unreachable = FerryRun.run("status", "--target", target, "--source",
+                        "postgresql://nobody:pw-not-shown@127.0.0.1:1/" + db);
+                assertEquals(0, unreachable.exit(), unreachable.all());
+                assertTrue(unreachable.out().contains("source    not read: "), unreachable.all());
+                assertTrue(unreachable.out().contains("phase STREAMING"), unreachable.all());
+                assertFalse(unreachable.all().contains("pw-not-shown"), unreachable.all());
             }
 
             FerryRun busy = FerryRun.run("cleanup", "--yes", "--source", source, "--target", target);
