@@ -274,12 +274,18 @@ if [ "$PROFILE" = 1 ] && [ -s "$PROFILE_OUT" ]; then
          else if ($0 ~ /io\.debezium|org\.apache\.kafka/) layer = "debezium engine / kafka connect";
          else if ($0 ~ /dev\.ferry\.applier/) layer = "ferry applier";
          else if ($0 ~ /dev\.ferry\.transforms/) layer = "ferry transforms";
-         else if ($0 ~ /dev\.ferry/) layer = "ferry other" }
-       END {if (n) print (layer == "" ? "(jdk only)" : layer)}' "$BENCH_DIR/samples.txt" \
+         else if ($0 ~ /dev\.ferry/) layer = "ferry other";
+         if (layer != "") {f = $0; sub(/^ */, "", f); sub(/\(.*/, "", f); print layer " | " f > "/dev/stderr"} }
+       END {if (n) print (layer == "" ? "(jdk only)" : layer)}' "$BENCH_DIR/samples.txt" 2> "$BENCH_DIR/entries.txt" \
     | sort | uniq -c | sort -rn | awk '{c = $1; $1 = ""; t += c; l[++n] = $0; v[n] = c}
       END {for (i = 1; i <= n; i++) printf "  %5.1f%%%s\n", 100 * v[i] / t, l[i]}'
   echo "hottest methods (self samples):"
   awk '/stackTrace = \[/ {getline; sub(/^ */, ""); sub(/ *line:.*/, ""); print}' "$BENCH_DIR/samples.txt" \
-    | sort | uniq -c | sort -rn | head -15
+    | sort | uniq -c | sort -rn | head -15 || true
+  jfr print --events jdk.GarbageCollection "$PROFILE_OUT" | awk '/sumOfPauses/ {v = $3; u = $4;
+      ms += u == "s" ? v * 1000 : u == "us" ? v / 1000 : u == "ns" ? v / 1e6 : v; n++}
+      END {printf "garbage collections: %d, paused %.0f ms in all\n", n, ms}'
+  echo "where each layer is entered (its innermost frame):"
+  sort "$BENCH_DIR/entries.txt" | uniq -c | sort -rn | head -20 || true
 fi
 [ "$same" = yes ] || exit 1
