@@ -223,6 +223,9 @@ public final class TargetWriter implements ChangeSink {
         flush();
         StateStore.recordApplied(c, stateSchema, 0, lsn, changes);
         c.commit();
+        // Asked again in the next transaction: a unique index may be built between commits (the snapshot's
+        // deferred ones once the stream passes their LSN, or one a person adds), and then order matters.
+        reorderable.clear();
         changes = 0;
         open = false;
     }
@@ -281,7 +284,7 @@ public final class TargetWriter implements ChangeSink {
     /**
      * True when the table's changes may be coalesced and written out of order: nothing but the primary key
      * relates its rows (no other unique index, no exclusion constraint), so no intermediate order can violate a
-     * constraint. Asked once per table.
+     * constraint. Asked once per table and target transaction.
      */
     private boolean reorderable(TableSchema t) throws SQLException {
         Boolean known = reorderable.get(t.id());
