@@ -162,4 +162,30 @@ class StatusIT {
         assertEquals("0", pair.source().queryValue(db, "SELECT count(*) FROM pg_publication"));
         assertEquals("0", pair.target().queryValue(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'ferry'"));
     }
+
+    @Test
+    void statusShowsACopyUnderWayAndCleanupLeavesItAlone() throws Exception {
+        String db = database("copying");
+        String source = pair.source().uri(db);
+        String target = pair.target().uri(db);
+        try (RunningFerry ferry = RunningFerry.start(tmp.resolve("ferry.log"), "start", "--source", source,
+                "--target", target, "--slot", "slot_" + db, "--max-rate", "400rows", "--chunk-size", "16kB")) {
+            ferry.awaitPhase(pair.target(), db, "SNAPSHOT", CATCH_UP);
+            FerryRun text = FerryRun.run("status", "--target", target, "--source", source);
+            assertEquals(0, text.exit(), text.all());
+            assertTrue(text.out().contains("phase SNAPSHOT"), text.all());
+            assertTrue(text.out().contains("running   \"ferry snapshot\""), text.all());
+            // The slot is idle while the copy runs, yet dropping it would ruin the run.
+            FerryRun busy = FerryRun.run("cleanup", "--yes", "--source", source, "--target", target);
+            assertEquals(2, busy.exit(), busy.all());
+            assertTrue(busy.err().contains("a Ferry command is still running"), busy.all());
+            assertEquals("1", pair.source().queryValue(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
+                    + "'slot_" + db + "'"));
+            assertTrue(ferry.alive(), ferry.output());
+        }
+        FerryRun cleanup = FerryRun.run("cleanup", "--yes", "--source", source, "--target", target);
+        assertEquals(0, cleanup.exit(), cleanup.all());
+        assertEquals("0", pair.source().queryValue(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'slot_"
+                + db + "'"));
+    }
 }
