@@ -99,12 +99,33 @@ public final class SlotMaker {
         try (Statement st = sql.createStatement()) {
             st.execute("CREATE PUBLICATION " + Identifiers.quote(publication) + " FOR TABLE " + tables);
         } catch (SQLException e) {
+            if ("42710".equals(e.getSQLState()) && sameTables(sql, publication, roots)) {
+                // What a start killed before it recorded its run leaves behind: the same tables, no slot yet.
+                return;
+            }
             if ("42710".equals(e.getSQLState())) {
                 throw new FerryException(ExitCode.USAGE, "publication \"" + publication + "\" already exists on the "
                         + "source but no run is recorded on the target; drop it (DROP PUBLICATION " + Identifiers.quote(publication)
                         + ") or pass --publication with another name");
             }
             throw ServerErrors.during("creating publication \"" + publication + "\"", "source", e);
+        }
+    }
+
+    private static boolean sameTables(Connection sql, String publication, List<TableId> roots) {
+        try (PreparedStatement ps = sql.prepareStatement("SELECT n.nspname, c.relname FROM pg_publication p "
+                + "JOIN pg_publication_rel r ON r.prpubid = p.oid JOIN pg_class c ON c.oid = r.prrelid "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE p.pubname = ? AND NOT p.puballtables")) {
+            ps.setString(1, publication);
+            java.util.Set<TableId> existing = new java.util.HashSet<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    existing.add(new TableId(rs.getString(1), rs.getString(2)));
+                }
+            }
+            return existing.equals(new java.util.HashSet<>(roots));
+        } catch (SQLException e) {
+            return false;
         }
     }
 

@@ -107,7 +107,10 @@ public final class SqlHashComparison {
         LOG.debug("{}: {} rows differ ({} ms)", sourceTable, found.total(), millis(t0));
         for (int i = 0; i < rechecks && found.total() > 0 && !found.overflowed(); i++) {
             t0 = System.nanoTime();
-            found = found.confirmedBy(list(found.buckets()));
+            // Alternate the order of the reads: a stream that commits many source transactions at once can put the
+            // target ahead of the source read (a false "extra"), which only a target-first read dispels; a target
+            // behind (a false "missing") is dispelled by the source-first read that waits for the stream.
+            found = found.confirmedBy(i % 2 == 0 ? listTargetFirst(found.buckets()) : list(found.buckets()));
             LOG.debug("{}: re-read {}: {} rows still differ ({} ms)", sourceTable, i + 1, found.total(), millis(t0));
         }
         return new Outcome(first.source.rows(), first.target.rows(), found.total(), found.first(listLimit), lastOutcome);
@@ -229,6 +232,20 @@ public final class SqlHashComparison {
                      ResultSet b = query(target, sb, targetSql.listing(targetTable, only), targetTable)) {
                     return merge(new Cursor(source, sourceTable, a), new Cursor(target, targetTable, b));
                 }
+            }
+        }
+    }
+
+    /** The target's rows first, then the source's, which are at least as new. */
+    private Differences listTargetFirst(int[] only) throws SQLException, InterruptedException {
+        try (ConsistentRead t = ConsistentRead.begin(target, false, true);
+             ConsistentRead s = ConsistentRead.begin(source, false, true);
+             Statement sa = s.connection.createStatement(); Statement sb = t.connection.createStatement()) {
+            sa.setFetchSize(FETCH);
+            sb.setFetchSize(FETCH);
+            try (ResultSet b = query(target, sb, targetSql.listing(targetTable, only), targetTable);
+                 ResultSet a = query(source, sa, sql.listing(sourceTable, only), sourceTable)) {
+                return merge(new Cursor(source, sourceTable, a), new Cursor(target, targetTable, b));
             }
         }
     }
