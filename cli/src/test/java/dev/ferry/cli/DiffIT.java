@@ -3,13 +3,9 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.ServerPair;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class DiffIT {
-    static ServerPair pair;
+class DiffIT extends WithServers {
     static final String SCHEMA = """
             CREATE TYPE status AS ENUM ('new', 'done');
             CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, created timestamptz DEFAULT now());
@@ -17,16 +13,6 @@ class DiffIT {
             CREATE TABLE "Order Lines" (id int PRIMARY KEY, user_id bigint REFERENCES users(id), s status, qty int);
             CREATE INDEX ON "Order Lines" (user_id);
             """;
-
-    @BeforeAll
-    static void start() {
-        pair = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        pair.close();
-    }
 
     private static void database(String db) {
         pair.source().execute("CREATE DATABASE " + db);

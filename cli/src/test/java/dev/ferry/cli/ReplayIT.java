@@ -3,31 +3,13 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.ServerPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ReplayIT {
-    static ServerPair pair;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        pair = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        pair.close();
-    }
+class ReplayIT extends WithServers {
 
     @Test
     void theSnapshotPlusTheReplayedJournalReproduceTheTargetAndADryRunWritesNothing() throws Exception {

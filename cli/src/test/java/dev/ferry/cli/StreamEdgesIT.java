@@ -3,32 +3,14 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.ServerPair;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** What needs a person stops the stream with one sentence; what does not (a server gone a while) heals itself. */
-class StreamEdgesIT {
-    static ServerPair pair;
+class StreamEdgesIT extends WithServers {
     static final Duration CATCH_UP = Duration.ofSeconds(90);
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        pair = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        pair.close();
-    }
 
     private static void database(String db) {
         pair.source().execute("CREATE DATABASE " + db);

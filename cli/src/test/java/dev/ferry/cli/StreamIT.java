@@ -3,31 +3,13 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.ServerPair;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class StreamIT {
-    static ServerPair pair;
+class StreamIT extends WithServers {
     static final Duration CATCH_UP = Duration.ofSeconds(90);
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        pair = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        pair.close();
-    }
 
     static void assertSame(String db, String table, String order) {
         String sql = "SELECT t::text FROM " + table + " t ORDER BY " + order;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ferry.embedded.PgBouncer;
-import dev.ferry.embedded.ServerPair;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,27 +21,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SwitchIT {
-    static ServerPair pair;
+class SwitchIT extends WithServers {
     static final Duration CATCH_UP = Duration.ofSeconds(90);
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        pair = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        pair.close();
-    }
 
     private static void database(String db) {
         pair.source().execute("CREATE DATABASE " + db);

@@ -3,32 +3,14 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.ServerPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The user stories that reshape data, end to end with writes going on, checked by verify through the transforms. */
-class TransformsEndToEndIT {
-    static ServerPair pair;
+class TransformsEndToEndIT extends WithServers {
     static final Duration CATCH_UP = Duration.ofSeconds(90);
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        pair = ServerPair.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        pair.close();
-    }
 
     private Path config(String yaml) throws Exception {
         Path f = tmp.resolve("ferry-" + System.nanoTime() + ".yml");
@@ -36,11 +18,6 @@ class TransformsEndToEndIT {
         return f;
     }
 
-    private static void databases(String db, String sourceSql) {
-        pair.source().execute("CREATE DATABASE " + db);
-        pair.target().execute("CREATE DATABASE " + db);
-        pair.source().execute(db, sourceSql);
-    }
 
     private RunningFerry start(String db, Path config, String... extra) throws Exception {
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("start", "--config", config.toString(),
