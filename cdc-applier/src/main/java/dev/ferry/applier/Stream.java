@@ -154,6 +154,12 @@ public final class Stream {
                 executor.shutdown();
                 awaitQuietly(executor);
             }
+            if (loop.failure() instanceof ChangeLoop.SwitchedOver s) {
+                stopping.set(true);
+                listener.message("the run was switched over at " + s.fence() + "; the stream applied everything before "
+                        + "the fence and stops");
+                return;
+            }
             if (loop.failure() != null) {
                 throw connectionLossOr(loop.failure());
             }

@@ -31,10 +31,17 @@ import org.apache.kafka.connect.source.SourceRecord;
  * Consumes Debezium's records in order and applies them. Each source transaction (BEGIN ... END) is written
  * into one open target transaction as its changes arrive, so a transaction of millions of rows never sits in
  * memory; at END the commit LSN is known: a transaction at or below the applied position was applied before a
- * restart and is rolled back, any other commits together with its LSN. Only then is the END record marked
- * processed, so Debezium's offsets and the slot never pass what the target holds.
+ * restart and is rolled back, any other commits with its LSN, alone or together with the next few. Target
+ * commits fall on source transaction boundaries only ({@link TxBoundaries}); a batch of Debezium's that ends
+ * inside a source transaction leaves the target transaction open until that transaction's END. A record is
+ * marked processed only once the target holds it, so Debezium's offsets and the slot never pass the target.
  */
 public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+    /** Held source transactions commit once the target transaction holds this many changes. */
+    static final long CHANGE_LIMIT = 20_000;
+    /** ... or once the oldest held one has waited this long: latency stays bounded under a trickle. */
+    static final long HOLD_NANOS = 200_000_000L;
+
     private final Map<TableId, TableSchema> tables;
     private final TransformChain chain;
     private final Lookup lookup;
@@ -42,43 +49,61 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     private final JournalWriter journal;
     private final StreamOptions.OnError onError;
     private final StreamListener listener;
-    private Lsn applied;
-    /** Source transactions committed to the open target transaction but not yet to the target. */
-    private int sharing;
-    private Lsn sharedLsn;
-    private RecordChangeEvent<SourceRecord> sharedEnd;
-    private long sharedSince;
-    private final int shareLimit;
-    /** A switch waits on the transaction holding its fence message: commit that one without delay. */
-    private boolean fenceSeen;
+    private final TxBoundaries<RecordChangeEvent<SourceRecord>> tx;
+    private final TableFloors floors;
     private Row pendingKeyChange;
     private volatile RuntimeException failure;
 
     /**
-     * @param shareLimit how many source transactions may share one target transaction (1: each its own); sharing
-     *                   starts only past the applied position, where no transaction can be a redelivered one
+     * @param shareLimit how many source transactions may share one target transaction (1: each its own)
      */
     public ChangeLoop(Map<TableId, TableSchema> tables, TransformChain chain, Lookup lookup, ChangeSink writer,
                       JournalWriter journal, StreamOptions.OnError onError, Lsn applied, StreamListener listener,
                       int shareLimit) {
-        this.shareLimit = Math.max(1, shareLimit);
+        this(tables, chain, lookup, writer, journal, onError, applied, listener, shareLimit, Map.of());
+    }
+
+    /**
+     * @param floors per table, the position of the snapshot it was last copied from when that is later than the
+     *               slot's (a table copied again from a fresh snapshot): its changes in source transactions that
+     *               committed at or below it are in the copy already and are not applied again
+     */
+    public ChangeLoop(Map<TableId, TableSchema> tables, TransformChain chain, Lookup lookup, ChangeSink writer,
+                      JournalWriter journal, StreamOptions.OnError onError, Lsn applied, StreamListener listener,
+                      int shareLimit, Map<TableId, Lsn> floors) {
         this.tables = tables;
         this.chain = chain;
         this.lookup = lookup;
         this.writer = writer;
         this.journal = journal;
         this.onError = onError;
-        this.applied = applied;
         this.listener = listener;
+        this.tx = new TxBoundaries<>(applied, shareLimit, CHANGE_LIMIT, HOLD_NANOS);
+        this.floors = new TableFloors(floors, applied);
     }
 
-    /** The failure that stopped the loop, or null. */
+    /** The failure that stopped the loop, or null; a {@link SwitchedOver} when the switch ended the stream. */
     public RuntimeException failure() {
         return failure;
     }
 
+    /** The target's committed position. */
     public Lsn applied() {
-        return applied;
+        return tx.committed();
+    }
+
+    /** The stream passed the switch's fence and the switch completed: nothing more may be applied. */
+    public static final class SwitchedOver extends RuntimeException {
+        private final Lsn fence;
+
+        SwitchedOver(Lsn fence) {
+            super("the run was switched over at " + fence + "; the stream stops", null, false, false);
+            this.fence = fence;
+        }
+
+        public Lsn fence() {
+            return fence;
+        }
     }
 
     @Override
@@ -91,13 +116,21 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
         try {
             boolean marked = false;
             for (RecordChangeEvent<SourceRecord> event : records) {
-                marked |= handle(event, committer);
-            }
-            if (sharing > 0) {
-                // The end of a batch ends sharing: latency stays within one batch.
-                commitShared(committer);
+                Lsn fence = handle(event, committer);
+                if (fence == null) {
+                    continue;
+                }
                 marked = true;
+                if (!fence.equals(Lsn.ZERO)) {
+                    // The fence's transaction is on the target: make its offset durable, then let the switch decide.
+                    committer.markBatchFinished();
+                    marked = false;
+                    if (listener.fenced(fence)) {
+                        throw new SwitchedOver(fence);
+                    }
+                }
             }
+            marked |= execute(tx.batchEnd(), committer);
             if (marked) {
                 // One offset flush per batch, not per transaction: it is a round trip to the state store.
                 committer.markBatchFinished();
@@ -109,64 +142,70 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
         }
     }
 
-    /** Returns true when a record was marked processed. */
-    private boolean handle(RecordChangeEvent<SourceRecord> event,
-                        DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+    /**
+     * Returns null when nothing was marked processed, {@link Lsn#ZERO} when something was, and the commit LSN
+     * when the target transaction just committed held the switch's fence.
+     */
+    private Lsn handle(RecordChangeEvent<SourceRecord> event,
+                       DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         SourceRecord r = event.record();
-        String topic = r.topic();
-        if (topic.endsWith(".transaction")) {
-            Struct v = (Struct) r.value();
-            if ("END".equals(v.getString("status"))) {
-                Lsn commit = new Lsn(((Number) r.sourceOffset().get("lsn_commit")).longValue());
-                long xid = ((Number) r.sourceOffset().get("txId")).longValue();
-                Instant at = v.get("ts_ms") == null ? null : Instant.ofEpochMilli(v.getInt64("ts_ms"));
-                if (journal != null) {
-                    journal.commit(xid, commit, at);
-                }
-                if (!commit.isAfter(sharedLsn != null ? sharedLsn : applied)) {
-                    writer.rollback(); // applied before a restart: Debezium delivered it again
-                    committer.markProcessed(event);
-                    return true;
-                }
-                sharing++;
-                sharedLsn = commit;
-                sharedEnd = event;
-                if (sharing == 1) {
-                    sharedSince = System.nanoTime();
-                }
-                if (fenceSeen || sharing >= shareLimit || writer.changes() >= 20_000
-                        || System.nanoTime() - sharedSince > 200_000_000L) {
-                    fenceSeen = false;
-                    commitShared(committer);
-                    return true;
-                }
-                return false;
+        SourceEvent e = SourceEvent.of(r);
+        if (e instanceof SourceEvent.Begin) {
+            tx.begin();
+        } else if (e instanceof SourceEvent.Change c) {
+            tx.change();
+            change(r, c.lsn());
+        } else if (e instanceof SourceEvent.Message m) {
+            tx.message(m.isFence());
+        } else if (e instanceof SourceEvent.End end) {
+            if (journal != null) {
+                journal.commit(end.xid(), end.commit(), end.at());
             }
-            return false;
-        }
-        if (topic.startsWith("__debezium-heartbeat")) {
-            if (!writer.open() && sharing == 0) {
-                Object commit = r.sourceOffset().get("lsn_commit");
-                if (commit instanceof Number n && new Lsn(n.longValue()).isAfter(applied)) {
-                    // Everything up to the last commit Debezium processed is on the target: say so, for status,
-                    // verify and switch on a quiet database.
-                    commitTarget(new Lsn(n.longValue()));
-                }
+            floors.release(end.commit(), this::apply);
+            TxBoundaries.Decision<RecordChangeEvent<SourceRecord>> d =
+                    tx.end(end.commit(), event, writer.changes(), System.nanoTime());
+            boolean fence = d instanceof TxBoundaries.Decision.Commit<?> c && c.fence();
+            if (execute(d, committer)) {
+                return fence ? end.commit() : Lsn.ZERO;
+            }
+        } else if (e instanceof SourceEvent.Heartbeat h) {
+            TxBoundaries.Beat beat = tx.heartbeat(h.lastCommit());
+            if (beat == TxBoundaries.Beat.RECORD_AND_MARK) {
+                // Everything up to the last commit Debezium decoded is on the target: say so, for status, verify
+                // and switch on a quiet database.
+                commitTarget(h.lastCommit(), 0);
+            }
+            if (beat != TxBoundaries.Beat.IGNORE) {
                 committer.markProcessed(event);
-                return true;
+                return Lsn.ZERO;
             }
-            return false;
         }
-        if (topic.endsWith(".message")) {
-            fenceSeen = true; // the switch's fence: its transaction's commit records the position, at once
-            return false;
+        return null;
+    }
+
+    /** Carries out a decision of {@link TxBoundaries}; true when a record was marked processed. */
+    private boolean execute(TxBoundaries.Decision<RecordChangeEvent<SourceRecord>> d,
+                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        if (d instanceof TxBoundaries.Decision.Redelivered<RecordChangeEvent<SourceRecord>> rd) {
+            writer.rollback(); // applied before a restart: Debezium delivered it again
+            pendingKeyChange = null;
+            committer.markProcessed(rd.record());
+            return true;
         }
-        change(r);
+        if (d instanceof TxBoundaries.Decision.Commit<RecordChangeEvent<SourceRecord>> c) {
+            if (journal != null) {
+                journal.flush(); // durable before the target holds what it records
+            }
+            commitTarget(c.lsn(), writer.changes());
+            committer.markProcessed(c.record());
+            return true;
+        }
         return false;
     }
 
-    private void change(SourceRecord r) {
+    private void change(SourceRecord r, Lsn lsn) {
         Struct v = (Struct) r.value();
         Struct src = v.getStruct("source");
         TableId id = new TableId(src.getString("schema"), src.getString("table"));
@@ -198,7 +237,15 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                     keyOf(keyChange ? pendingKeyChange : before != null ? before : after),
                     after == null ? Map.of() : after.asMap()), table);
         }
+        if (floors.defers(id, lsn)) {
+            floors.hold(new TableFloors.Held(table, op, before, after, keyMovedAway, keyMovedHere));
+            return;
+        }
         apply(table, op, before, after, keyMovedAway, keyMovedHere);
+    }
+
+    private void apply(TableFloors.Held h) {
+        apply(h.table(), h.op(), h.before(), h.after(), h.keyMovedAway(), h.keyMovedHere());
     }
 
     /**
@@ -262,41 +309,37 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
         }
     }
 
-    private void commitShared(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
-            throws InterruptedException {
-        long n = writer.changes();
-        if (journal != null) {
-            journal.flush(); // durable before the target holds what it records
-        }
-        commitTarget(sharedLsn);
-        committer.markProcessed(sharedEnd);
-        listener.committed(sharedLsn, n);
-        sharing = 0;
-        sharedLsn = null;
-        sharedEnd = null;
-    }
-
-    /** Ends a source transaction: commits it with its LSN, or rolls back one applied before a restart. */
+    /**
+     * Ends a source transaction read from a journal: commits it with its LSN, or rolls back one at or below the
+     * applied position (journaled twice, or applied before). The same boundary rules as the stream.
+     */
     public void finishTransaction(Lsn commit, long xid, Instant at) {
         if (journal != null) {
             journal.commit(xid, commit, at);
         }
-        if (!commit.isAfter(applied)) {
-            writer.rollback();
-            return;
+        if (tx.state() != TxBoundaries.State.IN_SOURCE) {
+            tx.begin();
         }
-        long n = writer.changes();
-        commitTarget(commit);
-        listener.committed(commit, n);
+        TxBoundaries.Decision<?> d = tx.end(commit, null, writer.changes(), System.nanoTime());
+        if (d instanceof TxBoundaries.Decision.Hold<?>) {
+            d = tx.batchEnd(); // a replay commits each transaction alone
+        }
+        if (d instanceof TxBoundaries.Decision.Redelivered<?>) {
+            writer.rollback();
+            pendingKeyChange = null;
+        } else if (d instanceof TxBoundaries.Decision.Commit<?> c) {
+            commitTarget(c.lsn(), writer.changes());
+        }
     }
 
-    private void commitTarget(Lsn lsn) {
+    private void commitTarget(Lsn lsn, long changes) {
         try {
             writer.commit(lsn);
-            applied = lsn;
         } catch (SQLException e) {
             throw TargetWriter.describe(e, new TableId("ferry", "applied"));
         }
+        floors.passed(lsn);
+        listener.committed(lsn, changes);
     }
 
     private static Map<String, String> keyOf(Row row) {
