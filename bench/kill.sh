@@ -71,7 +71,11 @@ SQL
   > "$BENCH_DIR/pgbench.log" 2>&1 &
 load=$!
 ferry() { java $JVM -jar "$JAR" "$@"; }
-phase() { psql_at "$tp" -d app -At -c "SELECT phase FROM ferry.run" 2>/dev/null || echo "NONE"; }
+# The run's phase; during the copy, which tables are still being copied.
+phase() {
+  psql_at "$tp" -d app -At -c "SELECT phase || CASE WHEN phase = 'SNAPSHOT' THEN '(' || coalesce((SELECT string_agg(DISTINCT
+    source_name, '+') FROM ferry.chunks WHERE NOT done), '') || ')' ELSE '' END FROM ferry.run" 2>/dev/null || echo "NONE"
+}
 declare -A hit=()
 t0=$(now_ms)
 for i in $(seq 1 "$KILLS"); do
@@ -103,7 +107,7 @@ done
 ferry verify --source "$SRC" --target "$TGT" > "$BENCH_DIR/verify.log" 2>&1 && v=0 || v=$?
 echo "ferry verify: exit $v"; [ "$v" = 0 ] || { tail -5 "$BENCH_DIR/verify.log"; ok=0; }
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
-ferry cleanup --source "$SRC" --target "$TGT" > "$BENCH_DIR/cleanup.log" 2>&1 || { cat "$BENCH_DIR/cleanup.log"; ok=0; }
+ferry cleanup --yes --source "$SRC" --target "$TGT" > "$BENCH_DIR/cleanup.log" 2>&1 || { cat "$BENCH_DIR/cleanup.log"; ok=0; }
 left=$(psql_at "$sp" -d app -At -c "SELECT (SELECT count(*) FROM pg_replication_slots) || ' slot(s), ' || (SELECT count(*) FROM pg_publication) || ' publication(s)'")
 echo "after cleanup: $left left on the source"
 [ "$left" = "0 slot(s), 0 publication(s)" ] || ok=0

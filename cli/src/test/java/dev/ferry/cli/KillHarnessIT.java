@@ -66,7 +66,10 @@ class KillHarnessIT {
             int kills = 6;
             try {
                 for (int i = 0; i < kills; i++) {
-                    Thread.sleep(1200 + random.nextInt(i < 2 ? 1500 : 3500));
+                    // A random moment after the run is recorded (a loaded machine takes seconds to start a JVM):
+                    // the first half land in the copy, the others once the stream runs.
+                    awaitPhase(target, i < kills / 2 ? "S" : "STREAMING", Duration.ofMinutes(3));
+                    Thread.sleep(random.nextInt(i < kills / 2 ? 1500 : 3000));
                     phases.add(phase(target));
                     ferry.kill();
                     ferry.restart();
@@ -93,7 +96,7 @@ class KillHarnessIT {
             }
             FerryRun verify = FerryRun.run("verify", "--source", source.uri(DB), "--target", target.uri(DB));
             assertEquals(0, verify.exit(), report + "\n" + verify.all());
-            FerryRun cleanup = FerryRun.run("cleanup", "--source", source.uri(DB), "--target", target.uri(DB));
+            FerryRun cleanup = FerryRun.run("cleanup", "--yes", "--source", source.uri(DB), "--target", target.uri(DB));
             assertEquals(0, cleanup.exit(), cleanup.all());
             assertEquals("0", source.queryValue(DB, "SELECT count(*) FROM pg_replication_slots"), "slots left");
             assertEquals("0", source.queryValue(DB, "SELECT count(*) FROM pg_publication"), "publications left");
@@ -106,11 +109,28 @@ class KillHarnessIT {
                 + " FROM " + table + " t");
     }
 
+    /** The run's phase, and during the copy the tables not yet copied. */
     static String phase(PgServer target) {
         try {
-            return target.queryValue(DB, "SELECT phase FROM ferry.run");
+            String phase = target.queryValue(DB, "SELECT phase FROM ferry.run");
+            if (phase == null) {
+                return "before the run was recorded";
+            }
+            if (!"SNAPSHOT".equals(phase)) {
+                return phase;
+            }
+            return phase + " (copying " + target.queryValue(DB, "SELECT coalesce(string_agg(DISTINCT source_name, ' '), "
+                    + "'nothing') FROM ferry.chunks WHERE NOT done") + ")";
         } catch (RuntimeException e) {
             return "before the run was recorded";
+        }
+    }
+
+    /** Waits until the run's phase starts with {@code prefix} ("S": any recorded phase), or the timeout. */
+    static void awaitPhase(PgServer target, String prefix, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!phase(target).startsWith(prefix) && System.nanoTime() < end) {
+            Thread.sleep(50);
         }
     }
 
