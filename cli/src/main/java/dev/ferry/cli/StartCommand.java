@@ -1,8 +1,6 @@
 package dev.ferry.cli;
 
-import dev.ferry.snapshot.SnapshotResult;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,8 +29,8 @@ final class StartCommand implements Callable<Integer> {
     public Integer call() {
         Settings s = connection.resolve(true, true);
         PrintWriter out = spec.commandLine().getOut();
-        SnapshotResult r = SnapshotCommand.run(s, snapshot, out);
-        Streaming.run(s, stream, out, r == null ? List.of() : r.deferred());
+        SnapshotCommand.run(s, snapshot, out);
+        Streaming.run(s, stream, out);
         return 0;
     }
 }

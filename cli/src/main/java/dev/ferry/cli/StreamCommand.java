@@ -1,6 +1,5 @@
 package dev.ferry.cli;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +25,7 @@ final class StreamCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Streaming.run(connection.resolve(true, true), flags, spec.commandLine().getOut(), List.of());
+        Streaming.run(connection.resolve(true, true), flags, spec.commandLine().getOut());
         return 0;
     }
 }

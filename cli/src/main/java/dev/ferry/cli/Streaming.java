@@ -3,18 +3,16 @@ package dev.ferry.cli;
 import dev.ferry.applier.Stream;
 import dev.ferry.applier.StreamListener;
 import dev.ferry.core.Lsn;
-import dev.ferry.snapshot.Snapshot;
-import dev.ferry.snapshot.SnapshotResult.DeferredIndex;
+import dev.ferry.snapshot.DeferredBuilds;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the stream in the foreground until Ctrl-C: a live line on a terminal, a log line every few seconds
- * otherwise. Unique indexes the snapshot had to defer are built once the stream has passed their LSN.
+ * otherwise. Unique indexes a resumed snapshot deferred are built beside it ({@link DeferredBuilds}), started once
+ * the stream has committed its first transaction, so it holds the run.
  */
 final class Streaming implements StreamListener {
     private static final Logger LOG = LoggerFactory.getLogger("dev.ferry.stream");
@@ -22,21 +20,20 @@ final class Streaming implements StreamListener {
 
     private final PrintWriter out;
     private final boolean terminal = System.console() != null;
-    private final List<DeferredIndex> deferred;
-    private final dev.ferry.core.ConnectionSpec target;
+    private final Settings settings;
+    private volatile DeferredBuilds builds;
     private final AtomicLong changes = new AtomicLong();
     private long lastReport = System.currentTimeMillis();
     private long changesAtReport;
     private Lsn lastLsn = Lsn.ZERO;
 
-    private Streaming(PrintWriter out, List<DeferredIndex> deferred, dev.ferry.core.ConnectionSpec target) {
+    private Streaming(PrintWriter out, Settings settings) {
         this.out = out;
-        this.deferred = new ArrayList<>(deferred);
-        this.target = target;
+        this.settings = settings;
     }
 
-    static void run(Settings s, StreamFlags flags, PrintWriter out, List<DeferredIndex> deferred) {
-        Streaming listener = new Streaming(out, deferred, s.target());
+    static void run(Settings s, StreamFlags flags, PrintWriter out) {
+        Streaming listener = new Streaming(out, s);
         Stream stream = new Stream(flags.options(s), listener);
         Thread hook = new Thread(stream::stop, "ferry-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -45,6 +42,9 @@ final class Streaming implements StreamListener {
         try {
             stream.run();
         } finally {
+            if (listener.builds != null) {
+                listener.builds.close();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
@@ -57,13 +57,8 @@ final class Streaming implements StreamListener {
     public void committed(Lsn lsn, long n) {
         changes.addAndGet(n);
         lastLsn = lsn;
-        if (!deferred.isEmpty()) {
-            List<DeferredIndex> ready = deferred.stream().filter(d -> !d.after().isAfter(lsn)).toList();
-            if (!ready.isEmpty()) {
-                message("the stream passed the fresh snapshot's LSN: building " + ready.size() + " deferred unique index(es)");
-                Snapshot.buildDeferred(target, ready);
-                deferred.removeAll(ready);
-            }
+        if (builds == null) {
+            builds = DeferredBuilds.start(settings.target(), settings.stateSchema(), this::message);
         }
         long now = System.currentTimeMillis();
         if (now - lastReport >= (terminal ? 500 : REPORT_MILLIS)) {

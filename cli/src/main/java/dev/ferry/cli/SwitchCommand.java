@@ -10,6 +10,7 @@ import dev.ferry.core.FerryException;
 import dev.ferry.core.Db;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.StateStore;
+import dev.ferry.snapshot.DeferredBuilds;
 import dev.ferry.transforms.TableId;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -86,6 +87,7 @@ final class SwitchCommand implements Callable<Integer> {
                 return 0;
             }
             sw.recover(options);
+            DeferredBuilds.requireBuilt(store);
             Switchover.Result r = sw.run(options);
             out.printf("Switched to %s: writes were held for %d ms (drained to the fence %s in %d ms, %d sequence(s) "
                     + "copied).%n", s.target().address(), r.heldMillis(), r.fence(), r.drainMillis(), r.sequences());

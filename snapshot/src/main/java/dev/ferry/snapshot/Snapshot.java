@@ -10,10 +10,10 @@ import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.core.state.ChunkState;
+import dev.ferry.core.state.DeferredIndex;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.StateStore;
-import dev.ferry.snapshot.SnapshotResult.DeferredIndex;
 import dev.ferry.snapshot.SnapshotResult.TableResult;
 import dev.ferry.snapshot.internal.ChunkPlanner;
 import dev.ferry.snapshot.internal.ConstraintValidator;
@@ -69,11 +69,6 @@ public final class Snapshot {
         return new Snapshot(options).execute();
     }
 
-    /** Builds the unique indexes a resynced table had to wait for; call once the stream passed their LSN. */
-    public static void buildDeferred(ConnectionSpec target, List<DeferredIndex> deferred) {
-        IndexBuilder.buildDeferred(target, deferred);
-    }
-
     /**
      * Validates the foreign keys the snapshot added {@code NOT VALID}, online (writes go on). Call before a switch,
      * once the stream has caught up (a row whose parent is still on its way would fail it). Returns how many.
@@ -101,9 +96,10 @@ public final class Snapshot {
             prepareTargetTables(works(pre));
             List<TableId> roots = pre.tables().values().stream()
                     .filter(t -> t.parent() == null || !pre.tables().containsKey(t.parent())).map(TableInfo::id).toList();
+            store.slotIntent(o.slot()).ifPresent(i -> SlotMaker.dropOrphan(coord, i, listener::message));
             listener.message("creating publication \"" + o.publication() + "\" and replication slot \"" + o.slot() + "\"");
-            SlotMaker.Created made = new SlotMaker(o.source(), listener::message)
-                    .create(coord, roots, o.publication(), o.slot(), o.slotTimeout());
+            SlotMaker.Created made = new SlotMaker(o.source(), listener::message).create(coord, roots, o.publication(),
+                    o.slot(), o.slotTimeout(), (systemId, pid) -> store.recordSlotIntent(o.slot(), systemId, pid));
             ExportedSnapshot snap = made.snapshot();
             try {
                 store.createRun(new RunInfo(o.source().redacted(), made.systemId(), o.slot(), o.publication(), snap.lsn(),
@@ -150,16 +146,7 @@ public final class Snapshot {
             listener.message("the snapshot of this run finished already (consistent point " + run.consistentLsn()
                     + ", slot \"" + run.slot() + "\"); nothing to do");
             Map<TableId, Lsn> resync = store.resyncLsns();
-            List<DeferredIndex> deferred = List.of();
-            if (!resync.isEmpty()) {
-                // The unique indexes a resynced table waits for are found again, so a restarted start builds them.
-                try (Connection c = Db.open(o.source(), "source", "snapshot")) {
-                    deferred = new IndexBuilder(o.target(), listener::message)
-                            .pending(works(readCatalog(c, new ArrayList<>(store.tableStates().keySet()))), resync);
-                } catch (SQLException e) {
-                    throw ServerErrors.during("reading the catalog", "source", e);
-                }
-            }
+            List<DeferredIndex> deferred = store.deferredIndexes().missing();
             return new SnapshotResult(run.consistentLsn(), run.slot(), run.publication(), true, false, List.of(),
                     resync, deferred, Duration.ofNanos(System.nanoTime() - t0));
         }
@@ -174,7 +161,7 @@ public final class Snapshot {
             ExportedSnapshot snap = null;
             boolean original = run.snapshotName() != null && ExportedSnapshot.importInto(coord, run.snapshotName());
             if (!original) {
-                snap = ExportedSnapshot.fresh(o.source());
+                snap = new SlotMaker(o.source(), listener::message).fresh(coord, run.slot(), o.slotTimeout());
                 if (!ExportedSnapshot.importInto(coord, snap.name())) {
                     throw new FerryException(ExitCode.SERVER, "a fresh snapshot vanished at once; run the same command again");
                 }
@@ -241,6 +228,7 @@ public final class Snapshot {
                 }
                 store.setResyncLsn(w.id(), fresh);
             }
+            store.setPendingSnapshotLsn(fresh);
         } catch (SQLException e) {
             throw ServerErrors.during("emptying an unfinished table", "target", e);
         }
@@ -439,6 +427,7 @@ public final class Snapshot {
         listener.message("building primary keys and indexes");
         Map<TableId, Lsn> resync = store.resyncLsns();
         List<DeferredIndex> deferred = new IndexBuilder(o.target(), listener::message).build(works, o.jobs(), resync);
+        store.deferredIndexes().add(deferred);
         store.setPhase(Phase.STREAMING);
         return new SnapshotResult(consistent, slot, publication, false, resumed, tables, resync, deferred,
                 Duration.ofNanos(System.nanoTime() - t0));

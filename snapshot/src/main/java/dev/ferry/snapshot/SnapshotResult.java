@@ -1,6 +1,7 @@
 package dev.ferry.snapshot;
 
 import dev.ferry.core.Lsn;
+import dev.ferry.core.state.DeferredIndex;
 import dev.ferry.transforms.TableId;
 import java.time.Duration;
 import java.util.List;
@@ -15,8 +16,8 @@ import java.util.Map;
  * @param tables        one line per table copied (rows and bytes include work of an earlier, interrupted run)
  * @param resyncLsn     tables (source names) copied in part from a fresh snapshot after the exported one was
  *                      lost, with that snapshot's LSN: they are consistent only once the stream has passed it
- * @param deferred      secondary unique indexes and constraints of those tables, not built yet: build them
- *                      ({@link Snapshot#buildDeferred}) once the stream has applied past their LSN
+ * @param deferred      secondary unique indexes and constraints of those tables, not built yet (recorded in the
+ *                      state store; {@link DeferredBuilds} builds them once the stream has applied past their LSN)
  */
 public record SnapshotResult(
         Lsn consistentLsn,
@@ -33,9 +34,6 @@ public record SnapshotResult(
      * @param seconds time spent copying this table in this run
      */
     public record TableResult(TableId source, TableId target, long rows, long bytes, double seconds) {}
-
-    /** A unique index or constraint that must wait until the stream has passed {@code after}. */
-    public record DeferredIndex(TableId table, String name, String sql, Lsn after) {}
 
     public long totalRows() {
         return tables.stream().mapToLong(TableResult::rows).sum();

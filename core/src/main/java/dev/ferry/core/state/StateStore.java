@@ -30,7 +30,7 @@ import java.util.Optional;
  * {@code record*} methods with their own connection.
  */
 public final class StateStore implements AutoCloseable {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     private final Connection c;
     private final String schema;
@@ -122,6 +122,15 @@ public final class StateStore implements AutoCloseable {
                         + "key text, transform text, message text, row_data jsonb, at timestamptz NOT NULL DEFAULT now())");
                 st.execute("INSERT INTO " + q + ".meta VALUES (1)");
             }
+            if (version < 2) {
+                // Which snapshot each chunk was copied under (null: the slot's), unique indexes waiting for the
+                // stream, and the slot a start is creating (so a start killed meanwhile does not leak it).
+                st.execute("ALTER TABLE " + q + ".chunks ADD COLUMN snapshot_lsn pg_lsn");
+                DeferredIndexes.createTable(st, q);
+                st.execute("CREATE TABLE " + q + ".slot_intent (slot text PRIMARY KEY, source_system_id text NOT NULL, "
+                        + "walsender_pid int NOT NULL, at timestamptz NOT NULL DEFAULT now())");
+                st.execute("INSERT INTO " + q + ".meta VALUES (2)");
+            }
             c.commit();
         } catch (SQLException | RuntimeException e) {
             c.rollback();
@@ -181,6 +190,33 @@ public final class StateStore implements AutoCloseable {
                 run.consistentLsn().toString(), run.snapshotName(), run.phase().name());
         update("INSERT INTO " + q + ".applied (worker, lsn) VALUES (0, ?::pg_lsn) ON CONFLICT (worker) DO UPDATE SET lsn = "
                 + "excluded.lsn", run.consistentLsn().toString());
+        update("DELETE FROM " + q + ".slot_intent WHERE slot = ?", run.slot());
+    }
+
+    // ---- the slot a start is creating ----
+
+    /**
+     * Records, before the slot exists, that a start is creating {@code slot} on the source {@code systemId}
+     * through the walsender {@code pid}: a start killed before it recorded its run leaves this behind, which is how
+     * the next start knows the slot of that name is its own orphan and not another run's.
+     */
+    public void recordSlotIntent(String slot, String systemId, int pid) {
+        update("INSERT INTO " + q + ".slot_intent (slot, source_system_id, walsender_pid) VALUES (?, ?, ?) "
+                + "ON CONFLICT (slot) DO UPDATE SET source_system_id = excluded.source_system_id, "
+                + "walsender_pid = excluded.walsender_pid, at = now()", slot, systemId, pid);
+    }
+
+    /** The intent a killed start left for {@code slot}, if any. */
+    public Optional<SlotIntent> slotIntent(String slot) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT source_system_id, walsender_pid FROM " + q
+                + ".slot_intent WHERE slot = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new SlotIntent(slot, rs.getString(1), rs.getInt(2))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
     }
 
     public void setPhase(Phase phase) {
@@ -259,6 +295,41 @@ public final class StateStore implements AutoCloseable {
             throw ServerErrors.during("reading the state store", "target", e);
         }
         return out;
+    }
+
+    /**
+     * Records that every chunk not finished yet is copied under a fresh snapshot whose consistent point is
+     * {@code lsn}; finished chunks keep the snapshot they were copied under.
+     */
+    public void setPendingSnapshotLsn(Lsn lsn) {
+        update("UPDATE " + q + ".chunks SET snapshot_lsn = ?::pg_lsn WHERE NOT done", lsn.toString());
+    }
+
+    /**
+     * Per table, the position its rows on the target were copied at when that is later than the slot's consistent
+     * point: the stream must not apply this table's changes from source transactions whose commit LSN is at or
+     * below it (the copy holds them already). It is the earliest snapshot any of the table's chunks was copied
+     * under, so for a table copied under one fresh snapshot (always the case for a table without a key) it is
+     * exactly that snapshot's consistent point. A table absent from the map has no floor.
+     */
+    public Map<TableId, Lsn> tableFloors() {
+        Map<TableId, Lsn> out = new LinkedHashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT source_schema, source_name, "
+                + "min(coalesce(snapshot_lsn, r.consistent_lsn))::text FROM " + q + ".chunks CROSS JOIN " + q + ".run r "
+                + "GROUP BY 1, 2, r.consistent_lsn HAVING min(coalesce(snapshot_lsn, r.consistent_lsn)) > r.consistent_lsn "
+                + "ORDER BY 1, 2")) {
+            while (rs.next()) {
+                out.put(new TableId(rs.getString(1), rs.getString(2)), Lsn.parse(rs.getString(3)));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+        return out;
+    }
+
+    /** Unique indexes of resynced tables, waiting for the stream to pass their table's position. */
+    public DeferredIndexes deferredIndexes() {
+        return new DeferredIndexes(c, q);
     }
 
     /** Records a table's copy as finished, with its totals. */

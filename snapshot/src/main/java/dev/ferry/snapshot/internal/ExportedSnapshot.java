@@ -1,12 +1,8 @@
 package dev.ferry.snapshot.internal;
 
-import dev.ferry.core.ConnectionSpec;
-import dev.ferry.core.Db;
 import dev.ferry.core.Lsn;
-import dev.ferry.core.ServerErrors;
 import dev.ferry.transforms.Identifiers;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -15,30 +11,12 @@ import java.sql.Statement;
  * that session lives and runs no other command: {@link #release()} ends it, after which nobody can import it
  * (sessions that already did keep it).
  *
- * @param lsn the WAL position the snapshot shows: the slot's consistent point, or for a fresh snapshot
- *            {@code pg_current_wal_lsn()} taken inside it
+ * @param lsn      the consistent point of the slot that exported it: the snapshot sees exactly the transactions
+ *                 whose commit record ends at or before this position
+ * @param exporter the replication connection that created the slot (for a temporary slot, closing it drops the
+ *                 slot too)
  */
 public record ExportedSnapshot(String name, Lsn lsn, Connection exporter) {
-
-    /**
-     * Exports a fresh snapshot from an ordinary session (REPEATABLE READ + {@code pg_export_snapshot()}): what a
-     * resumed copy uses once the slot's snapshot is gone.
-     */
-    public static ExportedSnapshot fresh(ConnectionSpec source) {
-        Connection c = Db.open(source, "source", "export");
-        try {
-            c.setAutoCommit(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT pg_export_snapshot(), pg_current_wal_lsn()::text")) {
-                rs.next();
-                return new ExportedSnapshot(rs.getString(1), Lsn.parse(rs.getString(2)), c);
-            }
-        } catch (SQLException e) {
-            closeQuietly(c);
-            throw ServerErrors.during("exporting a snapshot", "source", e);
-        }
-    }
 
     /**
      * Starts a REPEATABLE READ transaction on {@code c} that sees exactly {@code snapshot}. Returns false when the

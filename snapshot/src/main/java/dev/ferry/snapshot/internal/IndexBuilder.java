@@ -7,8 +7,9 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.ConstraintInfo;
 import dev.ferry.core.catalog.IndexInfo;
 import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.state.DeferredIndex;
 import dev.ferry.core.ddl.DdlWriter;
-import dev.ferry.snapshot.SnapshotResult.DeferredIndex;
+import dev.ferry.transforms.Identifiers;
 import dev.ferry.transforms.TableId;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -34,7 +35,7 @@ import java.util.function.Consumer;
  */
 public final class IndexBuilder {
     /** duplicate_table (index exists), duplicate_object (constraint exists), invalid_table_definition (a 2nd key). */
-    private static final Set<String> ALREADY_THERE = Set.of("42P07", "42710", "42P16");
+    static final Set<String> ALREADY_THERE = Set.of("42P07", "42710", "42P16");
 
     private final ConnectionSpec target;
     private final Consumer<String> report;
@@ -131,7 +132,8 @@ public final class IndexBuilder {
 
     /**
      * The unique constraints and indexes of a table copied from a fresh snapshot at {@code resync}: they must wait
-     * for the stream. Empty when {@code resync} is null.
+     * for the stream. Empty when {@code resync} is null. A unique constraint is built as its index (concurrently,
+     * so the stream's writes go on) and then attached with {@code USING INDEX}.
      */
     private static List<DeferredIndex> uniques(TableWork w, Lsn resync) {
         if (resync == null) {
@@ -140,38 +142,23 @@ public final class IndexBuilder {
         TableId t = w.targetId();
         List<DeferredIndex> out = new ArrayList<>();
         for (ConstraintInfo k : w.source().constraints()) {
-            if (k.kind() == ConstraintInfo.Kind.UNIQUE || k.kind() == ConstraintInfo.Kind.EXCLUSION) {
-                out.add(new DeferredIndex(t, k.name(), DdlWriter.constraint(t, k), resync));
+            if (k.kind() == ConstraintInfo.Kind.UNIQUE) {
+                String index = w.source().indexes().stream().filter(i -> i.constraint() && i.name().equals(k.name()))
+                        .map(i -> DdlWriter.index(i, w.id(), t)).findFirst().orElse(null);
+                int deferrable = k.definition().indexOf(" DEFERRABLE");
+                out.add(index == null ? new DeferredIndex(t, k.name(), null, DdlWriter.constraint(t, k), resync)
+                        : new DeferredIndex(t, k.name(), index, "ALTER TABLE " + t.quoted() + " ADD CONSTRAINT "
+                        + Identifiers.quote(k.name()) + " UNIQUE USING INDEX " + Identifiers.quote(k.name())
+                        + (deferrable < 0 ? "" : k.definition().substring(deferrable)), resync));
+            } else if (k.kind() == ConstraintInfo.Kind.EXCLUSION) {
+                out.add(new DeferredIndex(t, k.name(), null, DdlWriter.constraint(t, k), resync));
             }
         }
         for (IndexInfo i : w.source().indexes()) {
             String sql = i.unique() && !i.constraint() ? DdlWriter.index(i, w.id(), t) : null;
             if (sql != null) {
-                out.add(new DeferredIndex(t, i.name(), sql, resync));
+                out.add(new DeferredIndex(t, i.name(), sql, null, resync));
             }
-        }
-        return out;
-    }
-
-    /** The deferred unique indexes not yet on the target: what a later run still has to build. */
-    public List<DeferredIndex> pending(Map<TableId, TableWork> works, Map<TableId, Lsn> resync) {
-        List<DeferredIndex> out = new ArrayList<>();
-        try (Connection c = Db.open(target, "target", "index"); java.sql.PreparedStatement ps = c.prepareStatement(
-                "SELECT to_regclass(?) IS NULL")) {
-            for (TableWork w : works.values()) {
-                for (DeferredIndex d : uniques(w, resync.get(w.id()))) {
-                    ps.setString(1, dev.ferry.transforms.Identifiers.quote(d.table().schema()) + '.'
-                            + dev.ferry.transforms.Identifiers.quote(d.name()));
-                    try (java.sql.ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        if (rs.getBoolean(1)) {
-                            out.add(d);
-                        }
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading indexes", "target", e);
         }
         return out;
     }
@@ -200,23 +187,6 @@ public final class IndexBuilder {
                 return;
             }
             throw ServerErrors.during("creating the " + what, "target", e);
-        }
-    }
-
-    /** Builds indexes deferred until the stream passed their table's resync LSN. */
-    public static void buildDeferred(ConnectionSpec target, List<DeferredIndex> deferred) {
-        try (Connection c = Db.open(target, "target", "index"); Statement st = c.createStatement()) {
-            for (DeferredIndex d : deferred) {
-                try {
-                    st.execute(d.sql());
-                } catch (SQLException e) {
-                    if (!ALREADY_THERE.contains(e.getSQLState())) {
-                        throw ServerErrors.during("creating " + d.name() + " of " + d.table(), "target", e);
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            throw ServerErrors.during("creating deferred indexes", "target", e);
         }
     }
 }

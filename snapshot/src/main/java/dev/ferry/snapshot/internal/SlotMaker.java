@@ -6,6 +6,7 @@ import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
+import dev.ferry.core.state.SlotIntent;
 import dev.ferry.transforms.Identifiers;
 import dev.ferry.transforms.TableId;
 import java.sql.Connection;
@@ -19,7 +20,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -52,9 +55,41 @@ public final class SlotMaker {
         }
     }
 
-    public Created create(Connection sql, List<TableId> roots, String publication, String slot, Duration timeout) {
+    /**
+     * Creates the publication and the run's slot. {@code intent} is told the source's system identifier and the
+     * walsender's pid before the slot is asked for, so that a start killed while the slot is being created leaves
+     * a record of it (see {@link #dropOrphan}).
+     */
+    public Created create(Connection sql, List<TableId> roots, String publication, String slot, Duration timeout,
+                          BiConsumer<String, Integer> intent) {
         requireNoSlot(sql, slot);
         createPublication(sql, roots, publication);
+        try {
+            return exported(sql, slot, false, timeout, intent);
+        } catch (RuntimeException e) {
+            dropQuietly(sql, slot, publication);
+            throw e;
+        }
+    }
+
+    /**
+     * A fresh snapshot for a resumed copy: a TEMPORARY logical slot on a replication connection, exporting its
+     * snapshot. Its consistent point is an exact visibility boundary: the snapshot sees precisely the transactions
+     * whose commit record ends at or before it, and a slot streaming from there would decode all the others. (The
+     * WAL position read beside {@code pg_export_snapshot()} is not: a transaction can have written its commit record
+     * and still be invisible, or the reverse.) The slot lives as long as the replication connection, which
+     * {@link ExportedSnapshot#release()} closes; a crash cannot leak it.
+     *
+     * @param base the run's slot name, from which the temporary slot's (unique) name is made
+     */
+    public ExportedSnapshot fresh(Connection sql, String base, Duration timeout) {
+        String name = (base.length() > 40 ? base.substring(0, 40) : base) + "_fresh_"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
+        return exported(sql, name, true, timeout, (id, pid) -> {}).snapshot();
+    }
+
+    private Created exported(Connection sql, String slot, boolean temporary, Duration timeout,
+                             BiConsumer<String, Integer> intent) {
         Connection repl = null;
         try {
             repl = Db.openReplication(source, "source", "slot");
@@ -64,18 +99,61 @@ public final class SlotMaker {
                 rs.next();
                 pid = rs.getInt(1);
             }
+            intent.accept(systemId, pid);
             Connection r = repl;
-            CompletableFuture<ExportedSnapshot> made = CompletableFuture.supplyAsync(() -> createSlot(r, slot));
+            CompletableFuture<ExportedSnapshot> made = CompletableFuture.supplyAsync(() -> createSlot(r, slot, temporary));
             ExportedSnapshot snap = await(made, sql, pid, slot, timeout);
             return new Created(snap, systemId);
         } catch (SQLException | RuntimeException e) {
             ExportedSnapshot.closeQuietly(repl);
-            dropQuietly(sql, slot, publication);
             if (e instanceof FerryException f) {
                 throw f;
             }
             throw e instanceof SQLException s ? ServerErrors.during("creating replication slot \"" + slot + "\"", "source", s)
                     : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Drops the slot a start killed before it recorded its run left behind ({@code intent} is what that start
+     * recorded on the target). PostgreSQL persists a slot once it is consistent, whether or not the client is still
+     * there to hear it, so without this the slot would keep WAL on the source until someone dropped it by hand. The
+     * walsender that was creating it is ended first when it still runs; a slot read by any other process is not
+     * touched.
+     */
+    public static void dropOrphan(Connection sql, SlotIntent intent, Consumer<String> report) {
+        try (PreparedStatement ps = sql.prepareStatement("SELECT active_pid, database = current_database() "
+                + "FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, intent.slot());
+            Integer active;
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return;
+                }
+                if (!rs.getBoolean(2)) {
+                    return; // another database's slot: requireNoSlot names it
+                }
+                active = (Integer) rs.getObject(1);
+            }
+            if (active != null && active != intent.walsenderPid()) {
+                throw new FerryException(ExitCode.USAGE, "replication slot \"" + intent.slot() + "\" is being read by "
+                        + "pid " + active + ", not by the start that created it; stop that process, or pass --slot with "
+                        + "another name");
+            }
+            report.accept("dropping replication slot \"" + intent.slot() + "\", left by a start that was stopped while "
+                    + "creating it");
+            if (active != null) {
+                try (PreparedStatement t = sql.prepareStatement("SELECT pg_terminate_backend(?)")) {
+                    t.setInt(1, active);
+                    t.execute();
+                }
+            }
+            if (!dropSlot(sql, intent.slot())) {
+                throw new FerryException(ExitCode.SERVER, "replication slot \"" + intent.slot() + "\", left by a "
+                        + "stopped start, is still in use; run the same command again in a moment");
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("dropping replication slot \"" + intent.slot() + "\"", "source", e);
         }
     }
 
@@ -129,10 +207,10 @@ public final class SlotMaker {
         }
     }
 
-    private static ExportedSnapshot createSlot(Connection repl, String slot) {
-        // The pre-15 spelling, which PostgreSQL 10 and later all accept; EXPORT_SNAPSHOT is its default anyway.
-        try (Statement st = repl.createStatement(); ResultSet rs = st.executeQuery(
-                "CREATE_REPLICATION_SLOT " + Identifiers.quote(slot) + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
+    private static ExportedSnapshot createSlot(Connection repl, String slot, boolean temporary) {
+        // The pre-15 spelling of (SNAPSHOT 'export'), which PostgreSQL 10 and later all accept.
+        try (Statement st = repl.createStatement(); ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT "
+                + Identifiers.quote(slot) + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
             rs.next();
             return new ExportedSnapshot(rs.getString("snapshot_name"), Lsn.parse(rs.getString("consistent_point")), repl);
         } catch (SQLException e) {
@@ -203,25 +281,33 @@ public final class SlotMaker {
     /** Removes what {@link #create} made, for a start that failed before its run was recorded. */
     public static void dropQuietly(Connection sql, String slot, String publication) {
         try (Statement st = sql.createStatement()) {
-            for (int i = 0; i < 50; i++) {
-                // A slot still active (its walsender not yet gone) cannot be dropped: wait a moment.
+            dropSlot(sql, slot);
+            st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(publication));
+        } catch (SQLException ignored) {
+            // best effort: the original failure is what the user needs to see
+        }
+    }
+
+    /** Drops {@code slot} once no walsender holds it (one just ended takes a moment); false if it stays held. */
+    private static boolean dropSlot(Connection sql, String slot) throws SQLException {
+        try (Statement st = sql.createStatement()) {
+            for (int i = 0; i < 100; i++) {
                 try (ResultSet rs = st.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = "
                         + Identifiers.literal(slot))) {
                     if (!rs.next()) {
-                        break;
+                        return true;
                     }
                     if (!rs.getBoolean(1)) {
                         st.execute("SELECT pg_drop_replication_slot(" + Identifiers.literal(slot) + ")");
-                        break;
+                        return true;
                     }
                 }
                 Thread.sleep(100);
             }
-            st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(publication));
-        } catch (SQLException ignored) {
-            // best effort: the original failure is what the user needs to see
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 }
