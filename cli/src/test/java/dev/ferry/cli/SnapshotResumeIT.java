@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Lsn;
 import dev.ferry.core.state.DeferredIndex;
+import dev.ferry.core.state.StateStore;
+import dev.ferry.transforms.TableId;
 import dev.ferry.snapshot.Snapshot;
 import dev.ferry.snapshot.SnapshotOptions;
 import dev.ferry.snapshot.SnapshotResult;
@@ -15,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +65,7 @@ class SnapshotResumeIT extends SnapshotServers {
         return state(db, "SELECT count(*) FROM ferry.chunks WHERE source_name = '" + table + "'");
     }
 
-    void killWhen(Process p, Path log, BooleanSupplier condition) throws Exception {
+    static void killWhen(Process p, Path log, BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!condition.getAsBoolean()) {
             assertTrue(p.isAlive(), "ferry ended before the kill point:\n" + Files.readString(log));
@@ -68,6 +73,17 @@ class SnapshotResumeIT extends SnapshotServers {
             Thread.sleep(10);
         }
         p.destroyForcibly().waitFor();
+    }
+
+    /** The per-table floors and resync positions the state store holds: {table: [floor, resync]}. */
+    static Map<String, List<Lsn>> floors(String db) {
+        try (StateStore store = StateStore.open(ConnectionSpec.parse(servers.target().uri(db)), "ferry")) {
+            Map<String, List<Lsn>> out = new TreeMap<>();
+            Map<TableId, Lsn> resync = store.resyncLsns();
+            store.tableFloors().forEach((t, f) -> out.put(t.name(), java.util.Arrays.asList(f, resync.get(t))));
+            resync.forEach((t, r) -> out.putIfAbsent(t.name(), java.util.Arrays.asList(null, r)));
+            return out;
+        }
     }
 
     static void assertSame(String db, String table, String order) {
@@ -102,6 +118,9 @@ class SnapshotResumeIT extends SnapshotServers {
         assertNotNull(servers.target().queryValue(db, "SELECT resync_lsn FROM ferry.tables WHERE source_name = 'big2'"));
         assertEquals(null, servers.target().queryValue(db, "SELECT resync_lsn FROM ferry.tables WHERE source_name = 'big'"));
         assertEquals("t", servers.target().queryValue(db, "SELECT bool_and(kind = 'key') FROM ferry.chunks WHERE source_name = 'big2'"));
+        Lsn fresh = floors(db).get("big2").get(1);
+        assertEquals(Map.of("big2", List.of(fresh, fresh), "nokey", List.of(fresh, fresh)), floors(db),
+                "the tables copied again under the fresh snapshot have its position as their floor; the finished one none");
         assertEquals("1", servers.target().queryValue(db, "SELECT count(*) FROM pg_indexes WHERE indexname = 'big2_pkey'"),
                 "the key was built, so no row is there twice");
         assertTrue(r.out().contains("1 unique index(es) wait"), r.all());
@@ -141,6 +160,11 @@ class SnapshotResumeIT extends SnapshotServers {
         assertEquals(total, after.size(), "the key ranges were not planned again");
         assertTrue(after.containsAll(keptChunks), "finished key-range chunks are kept as they were");
         assertFalse(keptChunks.isEmpty());
+        Map<String, List<Lsn>> floors = floors(db);
+        assertTrue(floors.get("big").get(0).compareTo(floors.get("big").get(1)) < 0, "key ranges kept from the first "
+                + "fresh snapshot put big's floor there, before the second one it was finished under: " + floors);
+        assertEquals(floors.get("nokey").get(1), floors.get("nokey").get(0), "a table without a key is copied whole "
+                + "under one snapshot, so its floor is exact: " + floors);
         assertSame(db, "big", "id");
         assertSame(db, "big2", "id");
         assertSame(db, "nokey", "a, b");
