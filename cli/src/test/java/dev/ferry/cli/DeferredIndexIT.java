@@ -34,7 +34,7 @@ class DeferredIndexIT extends SnapshotServers {
                 && SnapshotResumeIT.doneChunks(db, "big") < SnapshotResumeIT.chunks(db, "big"));
         FerryRun resumed = FerryRun.run(SnapshotResumeIT.args(db));
         assertEquals(0, resumed.exit(), resumed.all());
-        assertEquals(List.of(List.of("big2_val", "f"), List.of("big_val", "f")), servers.target().query(db,
+        assertEquals(List.of(List.of("big2_val", "false"), List.of("big_val", "false")), servers.target().query(db,
                 "SELECT name, (built_at IS NOT NULL)::text FROM ferry.deferred_indexes ORDER BY 1"));
 
         AtomicBoolean stop = new AtomicBoolean();

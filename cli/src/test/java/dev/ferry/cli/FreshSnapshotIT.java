@@ -181,11 +181,13 @@ class FreshSnapshotIT extends SnapshotServers {
             SnapshotResumeIT.killWhen(killed, log, () -> read(log).contains("waits for transaction"));
             blocker.commit();
         }
-        await(() -> "0".equals(servers.source().queryValue(db, "SELECT count(*) FROM pg_replication_slots")));
+        await(() -> "0".equals(servers.source().queryValue(db, "SELECT count(*) FROM pg_replication_slots "
+                + "WHERE slot_name = 'slot_orphan'")));
         // What PostgreSQL leaves when the kill falls between the slot's creation and the run's record: a slot
         // nobody reads, retaining WAL forever.
         servers.source().execute(db, "SELECT pg_create_logical_replication_slot('slot_orphan', 'pgoutput')");
-        String before = servers.source().queryValue(db, "SELECT restart_lsn::text FROM pg_replication_slots");
+        String before = servers.source().queryValue(db, "SELECT restart_lsn::text FROM pg_replication_slots "
+                + "WHERE slot_name = 'slot_orphan'");
 
         FerryRun r = FerryRun.run(SnapshotResumeIT.args(db));
         assertEquals(0, r.exit(), r.all());

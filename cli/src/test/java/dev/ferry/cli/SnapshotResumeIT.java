@@ -133,7 +133,7 @@ class SnapshotResumeIT extends SnapshotServers {
                 ConnectionSpec.parse(servers.target().uri(db))).withSlot("slot_" + db, "pub_" + db, Duration.ofSeconds(5)));
         assertTrue(finished.alreadyDone());
         assertEquals(List.of("big2_val"), finished.deferred().stream().map(DeferredIndex::name).toList());
-        assertEquals("big2_val:f", servers.target().queryValue(db, "SELECT name || ':' || (built_at IS NOT NULL) "
+        assertEquals("big2_val:false", servers.target().queryValue(db, "SELECT name || ':' || (built_at IS NOT NULL) "
                 + "FROM ferry.deferred_indexes"), "recorded for the stream to build");
     }
 

@@ -48,12 +48,16 @@ import java.util.stream.Collectors;
  * sequences, then builds keys and indexes and adds foreign keys {@code NOT VALID}.
  *
  * <p>Running it again continues the recorded run: finished chunks are skipped. When the exported snapshot is gone
- * (its session died with the process), the work left is copied from a fresh snapshot by primary-key ranges: a
- * table caught mid-copy is emptied and copied again that way (its block ranges belonged to the lost snapshot and
- * cannot be matched against a new one; its key ranges can, so a further interruption loses no finished chunk).
- * Streaming still starts from the slot's LSN; replaying older changes over the fresher rows converges because
- * apply is an upsert or delete by key. Such tables are reported in {@link SnapshotResult#resyncLsn()}, with their
- * unique secondary indexes deferred. A finished run is reported and left alone.
+ * (its session died with the process), the work left is copied from a fresh snapshot (a temporary slot's, whose
+ * consistent point is exact) by primary-key ranges: a table caught mid-copy is emptied and copied again that way
+ * (its block ranges belonged to the lost snapshot and cannot be matched against a new one; its key ranges can, so a
+ * further interruption loses no finished chunk). Streaming still starts from the slot's LSN; each such table gets a
+ * floor ({@link StateStore#tableFloors()}) below which the stream skips its changes. Such tables are reported in
+ * {@link SnapshotResult#resyncLsn()}, with their unique secondary indexes deferred (recorded for
+ * {@link DeferredBuilds}). A finished run is reported and left alone.
+ *
+ * <p>A start records the slot it is creating before it asks for it, so the next start drops the slot a start
+ * killed meanwhile left behind ({@link SlotMaker#dropOrphan}).
  */
 public final class Snapshot {
     private final SnapshotOptions o;

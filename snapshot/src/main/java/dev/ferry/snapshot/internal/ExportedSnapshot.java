@@ -31,6 +31,7 @@ public record ExportedSnapshot(String name, Lsn lsn, Connection exporter) {
             return true;
         } catch (SQLException e) {
             c.rollback();
+            c.setAutoCommit(true);
             if ("22023".equals(e.getSQLState()) || "42704".equals(e.getSQLState())) {
                 return false; // invalid snapshot identifier: the exporter is gone
             }

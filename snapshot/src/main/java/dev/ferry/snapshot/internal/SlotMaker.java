@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
  * <p>Slot creation waits until every transaction that had written when it started has ended. While it waits,
  * the transactions it waits for are reported (pid, age, state) every few seconds; after the timeout the
  * creation is cancelled and the slot and publication created here are dropped, so a failed start leaves
- * nothing behind.
+ * nothing behind. The same waiting and reporting serve the temporary slots of resumed copies ({@link #fresh}).
  */
 public final class SlotMaker {
     /** The replication connection's answer; {@code snapshot.exporter()} must stay open while workers import. */
@@ -102,7 +102,8 @@ public final class SlotMaker {
             intent.accept(systemId, pid);
             Connection r = repl;
             CompletableFuture<ExportedSnapshot> made = CompletableFuture.supplyAsync(() -> createSlot(r, slot, temporary));
-            ExportedSnapshot snap = await(made, sql, pid, slot, timeout);
+            ExportedSnapshot snap = await(made, sql, pid, slot, timeout, temporary
+                    ? "the run stays as it was; run the same command again" : "the slot and publication were removed");
             return new Created(snap, systemId);
         } catch (SQLException | RuntimeException e) {
             ExportedSnapshot.closeQuietly(repl);
@@ -219,7 +220,7 @@ public final class SlotMaker {
     }
 
     private ExportedSnapshot await(CompletableFuture<ExportedSnapshot> made, Connection sql, int pid, String slot,
-                                   Duration timeout) throws SQLException {
+                                   Duration timeout, String undone) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         String blockers = "";
@@ -239,7 +240,7 @@ public final class SlotMaker {
                     cancel(sql, pid);
                     throw new FerryException(ExitCode.SERVER, "creating replication slot \"" + slot + "\" waited "
                             + timeout.toSeconds() + " s for " + (blockers.isEmpty() ? "running transactions" : blockers)
-                            + " on the source; end them or raise --slot-timeout (the slot and publication were removed)");
+                            + " on the source; end them or raise --slot-timeout (" + undone + ")");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
