@@ -109,6 +109,7 @@ public final class Stream {
     private void runOnce() {
         RunInfo run;
         Lsn applied;
+        Map<TableId, Lsn> floors;
         try (StateStore store = openStore()) {
             run = store.run().orElseThrow(() -> new FerryException(ExitCode.USAGE, "there is no Ferry run on the target "
                     + options.target().address() + "; run \"ferry start\" (or \"ferry snapshot\") first"));
@@ -117,6 +118,7 @@ public final class Stream {
                         + "(or \"ferry snapshot\") to finish it, then stream");
             }
             applied = store.appliedLsn();
+            floors = store.tableFloors();
         } catch (FerryException e) {
             throw connectionLossOr(e);
         }
@@ -130,7 +132,7 @@ public final class Stream {
             JdbcLookup lookup = new JdbcLookup(lookupConnection);
             TransformChain chain = options.transforms().apply(lookup);
             ChangeLoop loop = new ChangeLoop(tables, chain, lookup, writer, journal, options.onError(), applied, listener,
-                    SHARE_LIMIT);
+                    SHARE_LIMIT, floors);
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                     .using(EngineSettings.of(options.source(), run, id, options.heartbeat().toMillis()))
