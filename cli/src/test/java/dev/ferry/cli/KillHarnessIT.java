@@ -11,8 +11,10 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -92,7 +94,7 @@ class KillHarnessIT {
             System.out.println("kill harness: " + report);
             for (String table : TABLES) {
                 assertEquals(contents(source, table), contents(target, table), table + " after " + report
-                        + "; ferry output:\n" + output);
+                        + "; rows that differ: " + differing(source, target, table) + "; ferry output:\n" + output);
             }
             FerryRun verify = FerryRun.run("verify", "--source", source.uri(DB), "--target", target.uri(DB));
             assertEquals(0, verify.exit(), report + "\n" + verify.all());
@@ -107,6 +109,18 @@ class KillHarnessIT {
     static String contents(PgServer server, String table) {
         return server.queryValue(DB, "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')"
                 + " FROM " + table + " t");
+    }
+
+    /** Up to 20 rows (as md5 of each column) that one side has and the other lacks, for the failure message. */
+    static String differing(PgServer source, PgServer target, String table) {
+        String sql = "SELECT " + ("dup".equals(table) ? "t::text" : "id || ' ' || (SELECT string_agg(coalesce(md5(v), 'null'),"
+                + " ' ') FROM json_each_text(row_to_json(t)) j(k, v))") + " FROM " + table + " t ORDER BY 1";
+        Set<String> a = new HashSet<>(source.query(DB, sql).stream().map(r -> r.get(0)).toList());
+        Set<String> b = new HashSet<>(target.query(DB, sql).stream().map(r -> r.get(0)).toList());
+        List<String> out = new ArrayList<>();
+        a.stream().filter(r -> !b.contains(r)).limit(10).forEach(r -> out.add("source " + r));
+        b.stream().filter(r -> !a.contains(r)).limit(10).forEach(r -> out.add("target " + r));
+        return out.toString();
     }
 
     /** The run's phase, and during the copy the tables not yet copied. */

@@ -7,8 +7,10 @@ import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TableSchema;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -16,8 +18,9 @@ import java.util.function.Consumer;
  * truncated and copied whole at that snapshot's position, its floor). Their changes in source transactions that
  * committed at or below the floor are in the copy already. A change's own LSN decides only one way: above the
  * floor, its transaction commits above it too; at or below, the commit LSN (known at END) decides, so such
- * changes wait here until END. Only transactions that straddle the floor wait; once the target's position
- * passes a floor it is forgotten.
+ * changes wait here until END, and so do the table's later changes in the same transaction, so that its changes
+ * keep their order. Only transactions that straddle the floor wait; once the target's position passes a floor it
+ * is forgotten.
  */
 final class TableFloors {
 
@@ -26,6 +29,8 @@ final class TableFloors {
 
     private final Map<TableId, Lsn> floors = new HashMap<>();
     private final List<Held> held = new ArrayList<>();
+    /** Tables with a change waiting in this transaction: their later changes wait behind it, in order. */
+    private final Set<TableId> waiting = new HashSet<>();
 
     TableFloors(Map<TableId, Lsn> floors, Lsn applied) {
         this.floors.putAll(floors);
@@ -35,11 +40,12 @@ final class TableFloors {
     /** True when a change of {@code table} at {@code lsn} must wait for its transaction's END. */
     boolean defers(TableId table, Lsn lsn) {
         Lsn floor = floors.get(table);
-        return floor != null && (lsn == null || !lsn.isAfter(floor));
+        return floor != null && (lsn == null || !lsn.isAfter(floor) || waiting.contains(table));
     }
 
     void hold(Held change) {
         held.add(change);
+        waiting.add(change.table().id());
     }
 
     /** The transaction commits at {@code commit}: the waiting changes above their table's floor are applied. */
@@ -49,6 +55,7 @@ final class TableFloors {
         }
         List<Held> now = List.copyOf(held);
         held.clear();
+        waiting.clear();
         for (Held h : now) {
             if (commit.isAfter(floors.getOrDefault(h.table().id(), Lsn.ZERO))) {
                 apply.accept(h);

@@ -135,11 +135,7 @@ class ChangeLoopBoundariesTest {
 
     @Test
     void theFenceStopsTheStreamWhenTheSwitchCompletes() throws Exception {
-        List<SourceRecord> records = new ArrayList<>(stream().subList(0, 6));
-        records.add(begin(2));
-        records.add(message(2, 150, "ferry.fence"));
-        records.add(end(2, 160));
-        records.addAll(stream().subList(13, 17));
+        List<SourceRecord> records = withFence();
         List<Lsn> asked = new ArrayList<>();
         RecordingSink sink = new RecordingSink();
         ChangeLoop loop = loop(sink, 0, 500, Map.of(), new StreamListener() {
@@ -161,11 +157,7 @@ class ChangeLoopBoundariesTest {
 
     @Test
     void anAbortedSwitchLetsTheStreamGoOn() throws Exception {
-        List<SourceRecord> records = new ArrayList<>(stream().subList(0, 6));
-        records.add(begin(2));
-        records.add(message(2, 150, "ferry.fence"));
-        records.add(end(2, 160));
-        records.addAll(stream().subList(13, 17));
+        List<SourceRecord> records = withFence();
         RecordingSink sink = new RecordingSink();
         ChangeLoop loop = loop(sink, 0, 500, Map.of(), StreamListener.NONE);
         loop.handleBatch(events(records), new Committer(records));
@@ -183,7 +175,27 @@ class ChangeLoopBoundariesTest {
                 "k INSERT {id=1, v=c}", "dup INSERT {a=other}"), sink.appliedChanges());
     }
 
+    @Test
+    void changesOfATableWithAFloorKeepTheirOrderInsideATransaction() throws Exception {
+        List<SourceRecord> records = List.of(begin(7), keyed(7, 140, "9", "first"), keyed(7, 160, "9", "second"),
+                end(7, 170));
+        RecordingSink sink = new RecordingSink();
+        ChangeLoop loop = loop(sink, 0, 500, Map.of(KEYED.id(), new Lsn(150)), StreamListener.NONE);
+        loop.handleBatch(events(records), new Committer(records));
+        assertEquals(List.of("k INSERT {id=9, v=first}", "k INSERT {id=9, v=second}"), sink.appliedChanges());
+    }
+
     // ---- fixtures ----
+
+    /** Transaction 1, the switch's fence alone in a transaction committed at 160, transaction 3. */
+    static List<SourceRecord> withFence() {
+        List<SourceRecord> records = new ArrayList<>(stream().subList(0, 6));
+        records.add(begin(2));
+        records.add(message(2, 150, "ferry.fence"));
+        records.add(end(2, 160));
+        records.addAll(stream().subList(13, 17));
+        return records;
+    }
 
     static ChangeLoop loop(RecordingSink sink, long applied, int share, Map<TableId, Lsn> floors, StreamListener l) {
         return new ChangeLoop(TABLES, TransformChain.identity(), (t, k) -> Optional.empty(), sink, null,
