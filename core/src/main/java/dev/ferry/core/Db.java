@@ -16,8 +16,13 @@ import java.util.Properties;
  * {@code statement_timeout} and {@code idle_in_transaction_session_timeout}: a long COPY must not be cut off.
  */
 public final class Db {
-    /** Settings that decide how values print as text; both sides must agree or a compare sees false diffs. */
+    /**
+     * Settings that decide how values print as text; both sides must agree or a compare sees false diffs.
+     * {@code standard_conforming_strings} decides how a literal is read: {@code Identifiers.literal} doubles
+     * quotes only, which is exact only when a backslash in a literal is an ordinary character.
+     */
     public static final String PINNED_SETTINGS = String.join(";",
+            "SET standard_conforming_strings = on",
             "SET DateStyle = 'ISO, MDY'",
             "SET IntervalStyle = 'postgres'",
             "SET TimeZone = 'UTC'",

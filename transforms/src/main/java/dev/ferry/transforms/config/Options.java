@@ -72,6 +72,24 @@ final class Options {
         throw error("option \"" + key + "\" must be a single value, not " + describe(v));
     }
 
+    /** A required type name, refused unless it is one ({@link TypeNames}): it reaches SQL as written. */
+    String type(String key, String example) {
+        return checkedType(key, string(key, example));
+    }
+
+    /** An optional type name, checked like {@link #type}. */
+    String optType(String key, String otherwise) {
+        String t = optString(key, null);
+        return t == null ? otherwise : checkedType(key, t);
+    }
+
+    private String checkedType(String key, String t) {
+        if (!TypeNames.valid(t)) {
+            throw error(TypeNames.problem(key, t));
+        }
+        return t;
+    }
+
     TableId table(String key) {
         String name = string(key, "public.orders");
         try {

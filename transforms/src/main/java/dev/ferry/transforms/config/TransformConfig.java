@@ -155,7 +155,7 @@ public final class TransformConfig {
         m.put("add-column", (o, c) -> {
             o.known("table", "column", "column_type", "value", "default", "not_null");
             TableId table = o.table("table");
-            String type = BuiltinTypes.canonical(o.string("column_type", "text"));
+            String type = BuiltinTypes.canonical(o.type("column_type", "text"));
             Column col = Column.of(o.string("column", "origin"), type).withType(type, BuiltinTypes.isBuiltin(type))
                     .withNotNull(o.bool("not_null", false));
             if (o.has("value") == o.has("default")) {
@@ -183,7 +183,7 @@ public final class TransformConfig {
             o.known("table", "column", "column_type", "expression", "template");
             TableId table = o.table("table");
             String column = o.string("column", "full_name");
-            String type = o.optString("column_type", null);
+            String type = o.optType("column_type", null);
             if (o.has("expression") == o.has("template")) {
                 throw o.error("give either expression: (e.g. lower(email)) or template: (e.g. '{first} {last}')");
             }
@@ -207,7 +207,7 @@ public final class TransformConfig {
             if (!onMissing.equals("null") && !onMissing.equals("fail")) {
                 throw o.error("on_missing must be null or fail, not \"" + onMissing + "\"");
             }
-            return new Enrich(table, o.string("column", "user_id"), o.optString("column_type", null), o.table("from"),
+            return new Enrich(table, o.string("column", "user_id"), o.optType("column_type", null), o.table("from"),
                     o.stringMap("match", "{id: transaction_id}"), o.string("take", "user_id"),
                     onMissing.equals("fail"), o.integer("cache", 0), c.lookup());
         });
@@ -218,7 +218,7 @@ public final class TransformConfig {
         o.known("table", "column", "to", "labels", "zone", "default");
         TableId table = o.table("table");
         String column = o.string("column", "id");
-        String to = o.string("to", "bigint");
+        String to = o.type("to", "bigint");
         ChangeType t;
         if (o.has("labels")) {
             t = ChangeType.toEnum(table, column, TableId.parse(to), o.stringList("labels", "[happy, sad]"));
