@@ -125,7 +125,9 @@ public final class Stream {
         requireSlot(run);
         String id = UUID.randomUUID().toString();
         StateOffsetStore.register(id, options.target(), options.stateSchema());
-        try (Connection lookupConnection = Db.open(options.source(), "source", "lookup");
+        // Held while the engine runs: a replay onto this target meanwhile would apply old changes over newer rows.
+        try (StateStore applierLock = lockApplier();
+             Connection lookupConnection = Db.open(options.source(), "source", "lookup");
              TargetWriter writer = new TargetWriter(options.target(), options.stateSchema());
              JournalWriter journal = options.journal() == null ? null : new JournalWriter(options.journal())) {
             Map<TableId, TableSchema> tables = sourceTables(lookupConnection, run);
@@ -173,6 +175,17 @@ public final class Stream {
             throw connectionLossOr(ServerErrors.during("reading the source catalog", "source", e));
         } catch (FerryException e) {
             throw connectionLossOr(e);
+        }
+    }
+
+    private StateStore lockApplier() {
+        StateStore store = openStore();
+        try {
+            store.lockApplier("stream");
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
         }
     }
 

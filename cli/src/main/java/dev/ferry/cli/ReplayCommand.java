@@ -48,7 +48,9 @@ final class ReplayCommand implements Callable<Integer> {
                 lookup -> Transforms.chain(s, lookup), out);
         out.println((dryRun ? "Dry run: " : "Replayed: ") + r.transactions() + " transaction(s)"
                 + (dryRun ? " would be written" : " applied") + ", " + r.skipped()
-                + " skipped (at or below the target's position)" + (dryRun ? "; nothing was written." : "."));
+                + " skipped (at or below the target's position)"
+                + (r.torn() > 0 ? ", " + r.torn() + " left out (cut off by a crash, without a commit line)" : "")
+                + (dryRun ? "; nothing was written." : "."));
         return 0;
     }
 }

@@ -25,7 +25,9 @@ import java.util.stream.Stream;
 /**
  * Reads a journal directory in LSN order, one change at a time (never the whole journal in memory).
  * A torn last line (the writer was killed mid-line, after its last flush) is ignored: it was never flushed
- * before a target commit, so the target does not hold it either.
+ * before a target commit, so the target does not hold it either. A file that ends inside a transaction (changes
+ * after its last commit line) ends with {@link JournalItem.Torn}, so those changes are never taken for part of
+ * the next file's first transaction.
  */
 public final class JournalReader implements Iterable<JournalItem> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -67,7 +69,10 @@ public final class JournalReader implements Iterable<JournalItem> {
         return new Iterator<>() {
             int index;
             BufferedReader reader;
+            String file;
             JournalItem next;
+            /** The transaction of the changes read since the last commit line of this file, or -1. */
+            long openXid = -1;
 
             @Override
             public boolean hasNext() {
@@ -77,15 +82,25 @@ public final class JournalReader implements Iterable<JournalItem> {
                             if (index >= files.size()) {
                                 return false;
                             }
+                            file = files.get(index).getFileName().toString();
                             reader = Files.newBufferedReader(files.get(index++), StandardCharsets.UTF_8);
                         }
                         String line = reader.readLine();
                         if (line == null) {
                             reader.close();
                             reader = null;
+                            if (openXid >= 0) {
+                                next = new JournalItem.Torn(file, openXid);
+                                openXid = -1;
+                            }
                             continue;
                         }
                         next = parse(line);
+                        if (next instanceof JournalItem.Change c) {
+                            openXid = c.entry().xid();
+                        } else if (next instanceof JournalItem.Commit) {
+                            openXid = -1;
+                        }
                     }
                     return true;
                 } catch (IOException e) {

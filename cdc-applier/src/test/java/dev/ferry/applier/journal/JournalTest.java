@@ -90,4 +90,25 @@ class JournalTest {
         assertEquals(6, all.size());
         assertInstanceOf(JournalItem.Commit.class, all.get(5));
     }
+
+    @Test
+    void aFileEndingInsideATransactionEndsWithATornMarkerBeforeTheNextFile(@TempDir Path dir) throws IOException {
+        Path j = dir.resolve("journal");
+        try (JournalWriter w = new JournalWriter(j)) {
+            w.append(entry(100, Op.INSERT, "1", "a"), SCHEMA);
+            w.commit(1, new Lsn(110), null);
+            w.append(entry(200, Op.INSERT, "2", "cut off"), SCHEMA); // killed before its commit line
+            w.flush();
+        }
+        try (JournalWriter w = new JournalWriter(j)) {
+            w.append(entry(300, Op.INSERT, "3", "c"), SCHEMA);
+            w.commit(3, new Lsn(310), null);
+        }
+        List<JournalItem> all = new JournalReader(j, Lsn.ZERO).readAll();
+        assertEquals(8, all.size());
+        assertEquals(new JournalItem.Torn("journal-000001.jsonl", 700), all.get(4));
+        assertInstanceOf(JournalItem.Table.class, all.get(5));
+        assertInstanceOf(JournalItem.Commit.class, all.get(7));
+        assertEquals(1, all.stream().filter(i -> i instanceof JournalItem.Torn).count(), "a committed file ends cleanly");
+    }
 }

@@ -25,7 +25,8 @@ import java.util.Optional;
  * separate command needs is found from {@code --target} alone.
  *
  * <p>Created on first use and versioned. One writer at a time: {@link #lockWriter} holds a session-level
- * advisory lock on this store's own connection until {@link #close()}. Readers ({@code status}) need no lock.
+ * advisory lock on this store's own connection until {@link #close()}; one applier of changes at a time
+ * likewise ({@link #lockApplier}). Readers ({@code status}) need no lock.
  * Methods are not thread-safe; workers that record progress in their own transactions use the static
  * {@code record*} methods with their own connection.
  */
@@ -146,21 +147,48 @@ public final class StateStore implements AutoCloseable {
      * @param command the command taking the lock, for the other side's message
      */
     public void lockWriter(String command) {
+        if (!tryLock(writerLockKey(schema), command)) {
+            throw new FerryException(ExitCode.USAGE, "another Ferry command is already running against this "
+                    + "target (state schema \"" + schema + "\"); stop it first, or use \"ferry status\" to watch it");
+        }
+    }
+
+    /**
+     * Makes this store the single applier of changes to the target's tables, held until {@link #close()}: the
+     * stream and a replay both write rows and the applied position, and either one run over the other re-applies
+     * old changes over newer rows. Separate from {@link #lockWriter}, which a switch holds while the stream drains.
+     *
+     * @param command the command taking the lock, for {@code pg_stat_activity}
+     */
+    public void lockApplier(String command) {
+        if (!tryLock(applierLockKey(schema), command)) {
+            throw new FerryException(ExitCode.USAGE, "changes are already being applied to this target by another "
+                    + "Ferry command (a running \"ferry stream\" or \"ferry start\", or a replay; state schema \""
+                    + schema + "\"); stop it first, or replay onto a copy of the target with --target");
+        }
+    }
+
+    private boolean tryLock(String key, String command) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
-            ps.setString(1, writerLockKey(schema));
+            ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
-                    throw new FerryException(ExitCode.USAGE, "another Ferry command is already running against this "
-                            + "target (state schema \"" + schema + "\"); stop it first, or use \"ferry status\" to watch it");
+                    return false;
                 }
             }
             try (Statement st = c.createStatement()) {
                 st.execute("SET application_name = " + Identifiers.literal("ferry " + command));
             }
+            return true;
         } catch (SQLException e) {
             throw ServerErrors.during("locking the state store", "target", e);
         }
+    }
+
+    /** The advisory lock key (hashed with {@code hashtext}) the applier of state schema {@code schema} holds. */
+    static String applierLockKey(String schema) {
+        return "ferry-applier:" + schema;
     }
 
     /** The advisory lock key (hashed with {@code hashtext}) the writer of state schema {@code schema} holds. */
@@ -375,13 +403,14 @@ public final class StateStore implements AutoCloseable {
     /**
      * Records the source LSN whose effects {@code target}'s current transaction holds. Only ever call it inside
      * that transaction: the position and the data then commit or vanish together, which is what makes
-     * redelivered changes recognisable.
+     * redelivered changes recognisable. The position never moves backwards: a lower {@code lsn} leaves it where
+     * it is (so a replay of old changes can never make the stream apply them a second time).
      */
     public static void recordApplied(Connection target, String schema, int worker, Lsn lsn, long changes)
             throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + Identifiers.quote(schema)
                 + ".applied (worker, lsn, changes) VALUES (?, ?::pg_lsn, ?) ON CONFLICT (worker) DO UPDATE SET lsn = "
-                + "excluded.lsn, changes = applied.changes + excluded.changes, updated_at = now()")) {
+                + "greatest(applied.lsn, excluded.lsn), changes = applied.changes + excluded.changes, updated_at = now()")) {
             ps.setInt(1, worker);
             ps.setString(2, lsn.toString());
             ps.setLong(3, changes);
