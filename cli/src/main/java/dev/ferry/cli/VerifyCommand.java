@@ -108,12 +108,15 @@ final class VerifyCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         String name = t.table().equals(t.target()) ? t.table().toString() : t.table() + " -> " + t.target();
         if (t.equal()) {
-            return sb.append(name).append(": equal, ").append(rows(t.sourceRows())).append(" rows (")
-                    .append(seconds(t.seconds())).append(")\n").toString();
+            sb.append(name).append(": equal, ").append(rows(t.sourceRows())).append(" rows (")
+                    .append(seconds(t.seconds())).append(")\n");
+            t.notes().forEach(n -> sb.append("  note: ").append(n).append('\n'));
+            return sb.toString();
         }
         sb.append(name).append(": DIFFERENT");
         if (t.sourceRows() >= 0) {
-            sb.append(", ").append(rows(t.differences())).append(t.differences() == 1 ? " row differs" : " rows differ")
+            sb.append(", ").append(t.atLeast() ? "at least " : "").append(rows(t.differences()))
+                    .append(t.differences() == 1 && !t.atLeast() ? " row differs" : " rows differ")
                     .append(" (source ").append(rows(t.sourceRows())).append(" rows, target ")
                     .append(rows(t.targetRows())).append(" rows)");
         }
@@ -149,6 +152,7 @@ final class VerifyCommand implements Callable<Integer> {
             n.put("source_rows", t.sourceRows());
             n.put("target_rows", t.targetRows());
             n.put("differences", t.differences());
+            n.put("differences_at_least", t.atLeast());
             ArrayNode listed = n.putArray("listed");
             for (RowDifference d : t.listed()) {
                 listed.addObject().put("kind", d.kind().name().toLowerCase(Locale.ROOT)).put("key", d.key())

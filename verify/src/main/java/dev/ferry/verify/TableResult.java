@@ -13,7 +13,9 @@ import java.util.List;
  *                    transforms and compared in Ferry)
  * @param sourceRows  rows counted on the source
  * @param targetRows  rows counted on the target (under live writes the two counts are read moments apart)
- * @param differences rows that differ, in total
+ * @param differences rows that differ, in total; with {@code atLeast}, the least number that differ
+ * @param atLeast     true when more rows differ than verify could hold in memory to compare one by one: the
+ *                    table differs, and {@code differences} is a lower bound
  * @param listed      the first differences, at most the listing limit, ordered by key
  * @param problems    differences that are not about rows: a missing table, missing columns
  * @param notes       remarks worth showing, e.g. that the stream had not caught up
@@ -26,13 +28,14 @@ public record TableResult(
         long sourceRows,
         long targetRows,
         long differences,
+        boolean atLeast,
         List<RowDifference> listed,
         List<String> problems,
         List<String> notes,
         double seconds) {
 
     public boolean equal() {
-        return differences == 0 && problems.isEmpty();
+        return differences == 0 && !atLeast && problems.isEmpty();
     }
 
     /** Differences found but not listed because of the limit. */

@@ -127,7 +127,7 @@ public final class Verifier {
                 && mapped.columns().size() == table.schema().columns().size());
         String method = !inSql ? "rows" : table.schema().hasKey() ? "hash" : "hash-multiset";
         if (onTarget == null) {
-            return new TableResult(table.id(), targetId, method, -1, -1, 0, List.of(),
+            return new TableResult(table.id(), targetId, method, -1, -1, 0, false, List.of(),
                     List.of("table " + targetId + " does not exist on the target"), List.of(), seconds(t0));
         }
         List<String> targetColumns = onTarget.schema().columns().stream().map(Column::name).toList();
@@ -138,24 +138,36 @@ public final class Verifier {
         targetColumns.stream().filter(c -> !expected.contains(c)).forEach(c ->
                 problems.add("column " + columnName(c) + " exists only on the target"));
         if (!targetColumns.containsAll(mapped.key())) {
-            return new TableResult(table.id(), targetId, method, -1, -1, 0, List.of(), problems, List.of(), seconds(t0));
+            return new TableResult(table.id(), targetId, method, -1, -1, 0, false, List.of(), problems, List.of(),
+                    seconds(t0));
         }
         long estimate = table.estimatedRows() >= 0 ? table.estimatedRows() : table.bytes() / 100;
         try {
-            TableShape.Pair shapes = TableShape.of(table.schema(), mapped, onTarget.schema(), binary);
-            SqlHashComparison.Outcome r = inSql
-                    ? new SqlHashComparison(source, target, point, shapes.source(), shapes.target(), hash, estimate)
-                            .run(rechecks, o.listLimit())
-                    : new StreamComparison(source, target, point, table.schema(), mapped, targetColumns, o.chain(),
-                            estimate).run(rechecks, o.listLimit());
             List<String> notes = new ArrayList<>();
+            SqlHashComparison.Outcome r;
+            if (inSql) {
+                // Same columns, same order, same text: the two sides pair up by position (renames included).
+                TableShape.Pair shapes = TableShape.of(table.schema(), mapped, onTarget.schema(), binary);
+                r = new SqlHashComparison(source, target, point, shapes.source(), shapes.target(), hash, estimate)
+                        .run(rechecks, o.listLimit());
+            } else {
+                StreamComparison c = new StreamComparison(source, target, point, table.schema(), mapped,
+                        onTarget.schema(), o.chain(), estimate);
+                r = c.run(rechecks, o.listLimit());
+                c.uncompared().forEach(n -> notes.add("column " + columnName(n) + " is left to the target to fill "
+                        + "(its DEFAULT), so it was not compared"));
+            }
+            if (r.lowerBound()) {
+                notes.add("more rows differ than verify holds in memory to compare one by one, so the count is a "
+                        + "lower bound; fix the rows listed (or copy the table again) and run verify again");
+            }
             if (r.differences() > 0 && (r.waited() == CommonPoint.Outcome.QUIET
                     || r.waited() == CommonPoint.Outcome.TIMED_OUT)) {
                 notes.add("the stream had not confirmed the source position when the target was read (applied "
                         + point.applied() + "); if it is still catching up, run verify again");
             }
             return new TableResult(table.id(), targetId, method, r.sourceRows(), r.targetRows(), r.differences(),
-                    r.listed(), problems, notes, seconds(t0));
+                    r.lowerBound(), r.listed(), problems, notes, seconds(t0));
         } catch (SQLException e) {
             throw ServerErrors.during("comparing table " + table.id(), "source or the target", e);
         } catch (InterruptedException e) {

@@ -26,6 +26,10 @@ final class BucketSums {
         sums[bucket] += sum;
     }
 
+    synchronized long count(int bucket) {
+        return counts[bucket];
+    }
+
     synchronized long rows() {
         return Arrays.stream(counts).sum();
     }

@@ -78,9 +78,14 @@ public final class SqlHashComparison {
         return (int) Math.min(65536, Long.highestOneBit(wanted) * 2);
     }
 
-    /** What the comparison found. */
+    /**
+     * What the comparison found.
+     *
+     * @param lowerBound true when more rows differ than could be held and compared: {@code differences} is then
+     *                   the least number of differing rows, never more than there are
+     */
     public record Outcome(long sourceRows, long targetRows, long differences, List<RowDifference> listed,
-                          CommonPoint.Outcome waited) {}
+                          CommonPoint.Outcome waited, boolean lowerBound) {}
 
     public Outcome run(int rechecks, int listLimit) throws SQLException, InterruptedException {
         // The common case first: equal totals mean an equal table, proven with one plain aggregate per side. Not
@@ -90,7 +95,7 @@ public final class SqlHashComparison {
             Pass totals = aggregate(Scan.TOTAL, null);
             if (BucketSums.mismatches(totals.source, totals.target, null).length == 0) {
                 LOG.debug("{}: totals equal ({} ms)", sourceTable, millis(t0));
-                return new Outcome(totals.source.rows(), totals.target.rows(), 0, List.of(), lastOutcome);
+                return new Outcome(totals.source.rows(), totals.target.rows(), 0, List.of(), lastOutcome, false);
             }
             LOG.debug("{}: totals differ ({} ms), hashing {} buckets", sourceTable, millis(t0), buckets);
             t0 = System.nanoTime();
@@ -99,7 +104,7 @@ public final class SqlHashComparison {
         int[] mismatched = BucketSums.mismatches(first.source, first.target, null);
         LOG.debug("{}: {} of {} buckets differ ({} ms)", sourceTable, mismatched.length, buckets, millis(t0));
         if (mismatched.length == 0) {
-            return new Outcome(first.source.rows(), first.target.rows(), 0, List.of(), lastOutcome);
+            return new Outcome(first.source.rows(), first.target.rows(), 0, List.of(), lastOutcome, false);
         }
         // Listing every row is cheaper than a filter naming most buckets.
         t0 = System.nanoTime();
@@ -113,7 +118,7 @@ public final class SqlHashComparison {
             found = found.confirmedBy(i % 2 == 0 ? listTargetFirst(found.buckets()) : list(found.buckets()));
             LOG.debug("{}: re-read {}: {} rows still differ ({} ms)", sourceTable, i + 1, found.total(), millis(t0));
         }
-        return new Outcome(first.source.rows(), first.target.rows(), found.total(), found.first(listLimit), lastOutcome);
+        return new Outcome(first.source.rows(), first.target.rows(), found.total(), found.first(listLimit), lastOutcome, false);
     }
 
     private static long millis(long t0) {

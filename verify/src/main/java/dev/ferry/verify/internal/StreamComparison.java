@@ -25,41 +25,71 @@ import java.util.stream.Collectors;
 
 /**
  * Compares a table the transforms touch: its source rows stream through the {@link TransformChain} (the same
- * code the snapshot and the stream use), the target's rows stream as they are, and both are hashed here, in
+ * code the snapshot and the stream use), in batches so enrichment looks its keys up in one query, and into the
+ * target's text form ({@link TargetText}); the target's rows stream as they are, and both are hashed here, in
  * Ferry, the same way. Like {@link SqlHashComparison} it works in two passes, buckets by key hash first, then
- * only the rows of mismatching buckets, so nothing but bucket arrays and the differing rows stays in memory.
- * It is slower than hashing in SQL (every row crosses the network) and only used where SQL cannot see what the
- * transforms do.
+ * only the rows of mismatching buckets. It is slower than hashing in SQL (every row crosses the network) and
+ * only used where SQL cannot see what the transforms do, including transforms that change a table's shape
+ * (columns added, dropped, renamed, retyped, filled from other tables).
+ *
+ * <p>Memory: bucket arrays, plus the rows of the mismatching buckets, at most {@code keepRows} of both sides
+ * together. Mismatching buckets are listed in bucket order as long as their rows (counted by the first pass) fit;
+ * the rest are not listed, and each counts as one differing row, so the result says "at least N rows differ"
+ * ({@link SqlHashComparison.Outcome#lowerBound}) rather than ever missing a difference.
+ *
+ * <p>A column the transforms leave absent from every row (an added column the target's DEFAULT fills) cannot be
+ * compared and is left out on both sides ({@link #uncompared()}).
  */
 public final class StreamComparison {
+    /** Source rows transformed (and their values cast by the target) per batch. */
+    static final int BATCH = 1000;
+
     private final Side source;
     private final Side target;
     private final CommonPoint point;
     private final TableSchema sourceSchema;
     private final TableId targetTable;
-    private final List<String> targetColumns;
     private final TransformChain chain;
     private final List<String> compared;
     private final List<String> key;
     private final int buckets;
+    private final int keepRows;
+    private final TargetText targetText;
+    /** Compared columns absent from transformed source rows: the target fills them, so neither side hashes them. */
+    private final java.util.Set<String> absent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private List<String> hashed;
+    private int hashedFor;
     private CommonPoint.Outcome lastOutcome = CommonPoint.Outcome.NOT_STREAMING;
 
     /**
-     * @param mapped        the source schema after the transforms: what the target should hold
-     * @param targetColumns the target table's columns
+     * @param mapped   the source schema after the transforms: what the target should hold
+     * @param onTarget the target table as its catalog describes it
      */
     public StreamComparison(Side source, Side target, CommonPoint point, TableSchema sourceSchema, TableSchema mapped,
-                            List<String> targetColumns, TransformChain chain, long estimatedRows) {
+                            TableSchema onTarget, TransformChain chain, long estimatedRows) {
+        this(source, target, point, sourceSchema, mapped, onTarget, chain, estimatedRows, Differences.KEEP);
+    }
+
+    /** @param keepRows rows of mismatching buckets held in memory, both sides together (tests lower it) */
+    StreamComparison(Side source, Side target, CommonPoint point, TableSchema sourceSchema, TableSchema mapped,
+                     TableSchema onTarget, TransformChain chain, long estimatedRows, int keepRows) {
         this.source = source;
         this.target = target;
         this.point = point;
         this.sourceSchema = sourceSchema;
         this.targetTable = mapped.id();
-        this.targetColumns = List.copyOf(targetColumns);
         this.chain = chain;
+        List<String> targetColumns = onTarget.columns().stream().map(c -> c.name()).toList();
         this.compared = mapped.columns().stream().map(c -> c.name()).filter(targetColumns::contains).toList();
         this.key = mapped.key();
         this.buckets = SqlHashComparison.bucketsFor(estimatedRows);
+        this.keepRows = keepRows;
+        this.targetText = new TargetText(target, onTarget, compared);
+    }
+
+    /** Columns of the target the comparison could not look at, because the transforms leave them to the target. */
+    public List<String> uncompared() {
+        return compared.stream().filter(absent::contains).toList();
     }
 
     public SqlHashComparison.Outcome run(int rechecks, int listLimit) throws SQLException, InterruptedException {
@@ -71,13 +101,40 @@ public final class StreamComparison {
         });
         int[] mismatched = BucketSums.mismatches(a, b, null);
         if (mismatched.length == 0) {
-            return new SqlHashComparison.Outcome(a.rows(), b.rows(), 0, List.of(), lastOutcome);
+            return new SqlHashComparison.Outcome(a.rows(), b.rows(), 0, List.of(), lastOutcome, false);
         }
-        Differences found = list(mismatched);
-        for (int i = 0; i < rechecks && found.total() > 0 && !found.overflowed(); i++) {
-            found = found.confirmedBy(list(found.buckets()));
+        int[] listed = fitting(mismatched, a, b);
+        Listing found = list(listed);
+        if (found.spilled()) {
+            // More rows than the first pass counted (writes in between): the listing is not trustworthy, but every
+            // mismatching bucket holds at least one differing row.
+            return new SqlHashComparison.Outcome(a.rows(), b.rows(), mismatched.length, List.of(), lastOutcome, true);
         }
-        return new SqlHashComparison.Outcome(a.rows(), b.rows(), found.total(), found.first(listLimit), lastOutcome);
+        Differences d = found.differences();
+        for (int i = 0; i < rechecks && d.total() > 0 && !d.overflowed(); i++) {
+            Listing again = list(d.buckets());
+            if (again.spilled()) {
+                break;
+            }
+            d = d.confirmedBy(again.differences());
+        }
+        long unlisted = mismatched.length - listed.length;
+        return new SqlHashComparison.Outcome(a.rows(), b.rows(), d.total() + unlisted, d.first(listLimit), lastOutcome,
+                unlisted > 0);
+    }
+
+    /** The mismatching buckets, in order, whose rows (both sides, as the first pass counted) fit in memory together. */
+    private int[] fitting(int[] mismatched, BucketSums a, BucketSums b) {
+        long held = 0;
+        java.util.stream.IntStream.Builder out = java.util.stream.IntStream.builder();
+        for (int bucket : mismatched) {
+            long rows = a.count(bucket) + b.count(bucket);
+            if (held + rows <= keepRows) {
+                held += rows;
+                out.add(bucket);
+            }
+        }
+        return out.build().toArray();
     }
 
     private interface Reads {
@@ -87,14 +144,17 @@ public final class StreamComparison {
     /** Reads the source, waits for the stream to apply up to the source's position, then reads the target. */
     private void read(Reads reads) throws SQLException, InterruptedException {
         try (ConsistentRead s = ConsistentRead.begin(source, false, true)) {
-            RowSource src = sink -> select(s.connection, sourceSchema.id(),
-                    sourceSchema.columns().stream().map(c -> c.name()).toList(), raw -> {
-                        for (Row out : chain.apply(Row.of(sourceSchema, raw.toArray(new String[0])))) {
-                            if (out.table().equals(targetTable)) {
-                                sink.accept(out);
+            RowSource src = sink -> {
+                List<Row> batch = new ArrayList<>(BATCH);
+                select(s.connection, sourceSchema.id(), sourceSchema.columns().stream().map(c -> c.name()).toList(),
+                        raw -> {
+                            batch.add(Row.of(sourceSchema, raw.toArray(new String[0])));
+                            if (batch.size() >= BATCH) {
+                                transformed(batch, sink);
                             }
-                        }
-                    });
+                        });
+                transformed(batch, sink);
+            };
             // Callers consume the source rows before the target's: the wait sits between the two reads.
             reads.accept(src, sink -> {
                 try {
@@ -112,6 +172,31 @@ public final class StreamComparison {
                     throw new SQLException("interrupted", e);
                 }
             });
+        }
+    }
+
+    /** Passes a batch of source rows through the transforms into the target's text, then to {@code sink}. */
+    private void transformed(List<Row> batch, Consumer<Row> sink) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<Row> out = new ArrayList<>(batch.size());
+        for (Row r : chain.applyAll(batch)) {
+            if (r.table().equals(targetTable)) {
+                out.add(r);
+                for (String n : compared) {
+                    if (!r.has(n)) {
+                        absent.add(n);
+                    }
+                }
+            }
+        }
+        batch.clear();
+        try {
+            targetText.of(out).forEach(sink);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
@@ -137,15 +222,27 @@ public final class StreamComparison {
     /** One row of a mismatching bucket, kept for the merge. */
     private record Kept(long hash, long copies, String display) {}
 
-    private Differences list(int[] only) throws SQLException, InterruptedException {
+    /**
+     * The differences of one listing pass; {@code spilled} when the listed buckets held more rows than memory
+     * may (the table grew since the bucket pass), and the differences cannot be trusted.
+     */
+    private record Listing(Differences differences, boolean spilled) {}
+
+    private Listing list(int[] only) throws SQLException, InterruptedException {
         java.util.Set<Integer> wanted = Arrays.stream(only).boxed().collect(Collectors.toSet());
         TreeMap<String, Kept> a = new TreeMap<>(StreamComparison::byBytes);
         TreeMap<String, Kept> b = new TreeMap<>(StreamComparison::byBytes);
-        read((src, tgt) -> {
-            src.stream(r -> keep(r, wanted, a));
-            tgt.stream(r -> keep(r, wanted, b));
-        });
+        boolean[] spilled = new boolean[1];
+        if (!wanted.isEmpty()) {
+            read((src, tgt) -> {
+                src.stream(r -> spilled[0] |= !keep(r, wanted, a, b.size()));
+                tgt.stream(r -> spilled[0] |= !keep(r, wanted, b, a.size()));
+            });
+        }
         Differences out = new Differences();
+        if (spilled[0]) {
+            return new Listing(out, true);
+        }
         for (var e : a.entrySet()) {
             Kept other = b.get(e.getKey());
             Kept mine = e.getValue();
@@ -165,20 +262,38 @@ public final class StreamComparison {
                         e.getValue().copies()));
             }
         }
-        return out;
+        return new Listing(out, false);
     }
 
-    private void keep(Row r, java.util.Set<Integer> wanted, TreeMap<String, Kept> into) {
-        if (!wanted.contains(bucket(r)) || into.size() >= Differences.KEEP) {
-            return;
+    /**
+     * Keeps a row of a wanted bucket; false when memory is full ({@code other} rows held by the other side), and
+     * the row is not kept.
+     */
+    private boolean keep(Row r, java.util.Set<Integer> wanted, TreeMap<String, Kept> into, int other) {
+        if (!wanted.contains(bucket(r))) {
+            return true;
         }
         String id = identity(r);
+        if (!into.containsKey(id) && into.size() + other >= keepRows) {
+            return false;
+        }
         if (key.isEmpty()) {
-            String display = KeyText.of(compared, compared.stream().map(n -> r.has(n) ? r.get(n) : null).toList());
+            String display = KeyText.of(hashed(), hashed().stream().map(n -> r.has(n) ? r.get(n) : null).toList());
             into.merge(id, new Kept(0, 1, display), (x, y) -> new Kept(0, x.copies() + 1, display));
         } else {
             into.put(id, new Kept(rowHash(r), 1, KeyText.of(key, key.stream().map(r::get).toList())));
         }
+        return true;
+    }
+
+    /** The compared columns both sides hash: all but those the transforms leave to the target. */
+    private List<String> hashed() {
+        List<String> h = hashed;
+        if (h == null || hashedFor != absent.size()) {
+            hashedFor = absent.size();
+            h = hashed = compared.stream().filter(n -> !absent.contains(n)).toList();
+        }
+        return h;
     }
 
     private static int byBytes(String x, String y) {
@@ -196,7 +311,7 @@ public final class StreamComparison {
     }
 
     private String identity(Row r) {
-        return encode(r, key.isEmpty() ? compared : key);
+        return encode(r, key.isEmpty() ? hashed() : key);
     }
 
     private int bucket(Row r) {
@@ -208,7 +323,7 @@ public final class StreamComparison {
     }
 
     private long rowHash(Row r) {
-        return hash64(encode(r, compared), 0);
+        return hash64(encode(r, hashed()), 0);
     }
 
     /** 64 bits of the MD5 of the text, from byte {@code offset}: two independent hashes from one digest. */
