@@ -1,5 +1,6 @@
 package dev.ferry.applier.internal;
 
+import dev.ferry.applier.debezium.PgTextConverter;
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.state.RunInfo;
 import java.util.Properties;
@@ -11,6 +12,15 @@ import java.util.Properties;
  */
 public final class EngineSettings {
     private EngineSettings() {}
+
+    /**
+     * pgjdbc's {@code options} for Debezium's connections, the replication one included: the value-printing
+     * settings of {@link dev.ferry.core.Db#PINNED_SETTINGS}, as PostgreSQL's own subscriber pins them. pgjdbc
+     * itself sends {@code DateStyle=ISO} and the JVM's time zone as startup parameters, which win over
+     * {@code options}; ISO output is the same in either date order, and {@code ferry} runs its JVM in UTC.
+     */
+    static final String REPLICATION_SESSION_OPTIONS = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres "
+            + "-c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";
 
     public static Properties of(ConnectionSpec source, RunInfo run, String offsetsId,
                          long heartbeatMillis) {
@@ -40,12 +50,19 @@ public final class EngineSettings {
         p.setProperty("provide.transaction.metadata", "true");
         p.setProperty("skipped.operations", "none");
         p.setProperty("tombstones.on.delete", "false");
+        // Every value as pgoutput's text (dev.ferry.applier.debezium): the converter claims every column, so the
+        // value modes below decide only how Debezium parses column defaults for its schemas (never used by Ferry).
+        p.setProperty("converters", "pgtext");
+        p.setProperty("pgtext.type", PgTextConverter.class.getName());
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("time.precision.mode", "isostring");
         p.setProperty("interval.handling.mode", "string");
         p.setProperty("binary.handling.mode", "bytes");
-        p.setProperty("hstore.handling.mode", "map");
-        p.setProperty("include.unknown.datatypes", "true");
+        p.setProperty("include.unknown.datatypes", "true"); // else Debezium leaves columns of unknown types out
+        // pgoutput writes values under the replication session's settings: the same as Ferry's own sessions.
+        // Later -c settings win: a user's own options first, then the pinned ones.
+        String own = source.params().get("options");
+        p.setProperty("database.options", own == null ? REPLICATION_SESSION_OPTIONS : own + " " + REPLICATION_SESSION_OPTIONS);
         // No table.include.list: the publication already names the tables, and names with commas would break it.
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatMillis));
         // A heartbeat alone does not move the slot while the migrated tables are idle: Debezium confirms only
