@@ -12,6 +12,7 @@ import dev.ferry.core.JdbcLookup;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.check.CaseOnlyColumns;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.RunInfo;
@@ -129,13 +130,19 @@ public final class Stream {
              TargetWriter writer = new TargetWriter(options.target(), options.stateSchema());
              JournalWriter journal = options.journal() == null ? null : new JournalWriter(options.journal())) {
             Map<TableId, TableSchema> tables = sourceTables(lookupConnection, run);
+            for (TableSchema t : tables.values()) {
+                CaseOnlyColumns.problem(t).ifPresent(m -> {
+                    throw new FerryException(ExitCode.USAGE, m);
+                });
+            }
             JdbcLookup lookup = new JdbcLookup(lookupConnection);
             TransformChain chain = options.transforms().apply(lookup);
             ChangeLoop loop = new ChangeLoop(tables, chain, lookup, writer, journal, options.onError(), applied, listener,
                     SHARE_LIMIT, floors);
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                    .using(EngineSettings.of(options.source(), run, id, options.heartbeat().toMillis()))
+                    .using(EngineSettings.of(options.source(), run, id, options.heartbeat().toMillis(),
+                            tables.keySet()))
                     .notifying(loop)
                     .using((success, message, error) -> done.complete(success ? null
                             : error != null ? error : new IllegalStateException(message)))

@@ -3,6 +3,8 @@ package dev.ferry.applier.internal;
 import dev.ferry.applier.debezium.PgTextConverter;
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.state.RunInfo;
+import dev.ferry.transforms.TableId;
+import java.util.Collection;
 import java.util.Properties;
 
 /**
@@ -22,8 +24,12 @@ public final class EngineSettings {
     static final String REPLICATION_SESSION_OPTIONS = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres "
             + "-c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";
 
-    public static Properties of(ConnectionSpec source, RunInfo run, String offsetsId,
-                         long heartbeatMillis) {
+    /**
+     * @param tables the migrated tables: Debezium reads the definition of every table its filter admits, and
+     *               refuses some (column names that differ only by case) even when they are not published
+     */
+    public static Properties of(ConnectionSpec source, RunInfo run, String offsetsId, long heartbeatMillis,
+                                Collection<TableId> tables) {
         Properties p = new Properties();
         p.setProperty("name", "ferry");
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -63,7 +69,7 @@ public final class EngineSettings {
         // Later -c settings win: a user's own options first, then the pinned ones.
         String own = source.params().get("options");
         p.setProperty("database.options", own == null ? REPLICATION_SESSION_OPTIONS : own + " " + REPLICATION_SESSION_OPTIONS);
-        // No table.include.list: the publication already names the tables, and names with commas would break it.
+        p.setProperty("table.include.list", includeList(tables));
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatMillis));
         // A heartbeat alone does not move the slot while the migrated tables are idle: Debezium confirms only
         // positions of messages it decoded, so WAL written elsewhere on the server (other databases, tables not
@@ -80,5 +86,35 @@ public final class EngineSettings {
         p.setProperty("errors.max.retries", "0");
         p.setProperty("schema.refresh.mode", "columns_diff_exclude_unchanged_toast");
         return p;
+    }
+
+    /**
+     * Debezium's {@code table.include.list} naming exactly these tables: comma-separated regular expressions
+     * matched, case-insensitively, against {@code schema.table}. Every character but letters, digits and
+     * {@code _} is written as {@code \x{hex}}, so dots, commas (Debezium's separator), spaces (it trims) and
+     * regex syntax in a name mean themselves; {@code (?-i)} makes the match exact in case.
+     */
+    static String includeList(Collection<TableId> tables) {
+        StringBuilder sb = new StringBuilder();
+        for (TableId t : tables) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append("(?-i)");
+            literal(sb, t.schema());
+            sb.append("\\.");
+            literal(sb, t.name());
+        }
+        return sb.toString();
+    }
+
+    private static void literal(StringBuilder sb, String name) {
+        name.codePoints().forEach(cp -> {
+            if (cp < 128 && (Character.isLetterOrDigit(cp) || cp == '_')) {
+                sb.appendCodePoint(cp);
+            } else {
+                sb.append("\\x{").append(Integer.toHexString(cp)).append('}');
+            }
+        });
     }
 }

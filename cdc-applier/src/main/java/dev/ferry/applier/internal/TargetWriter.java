@@ -142,11 +142,11 @@ public final class TargetWriter implements ChangeSink {
                     int i = 1;
                     if (op == Op.UPDATE) {
                         for (Column col : cols) {
-                            text(ps, i++, row.get(col.name()));
+                            ps.setString(i++, row.get(col.name()));
                         }
                     }
                     for (Column col : matchCols) {
-                        text(ps, i++, match.get(col.name()));
+                        ps.setString(i++, match.get(col.name()));
                     }
                     ps.executeUpdate();
                 }
@@ -173,10 +173,10 @@ public final class TargetWriter implements ChangeSink {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             for (Column col : cols) {
-                text(ps, i++, row.get(col.name()));
+                ps.setString(i++, row.get(col.name()));
             }
             for (String k : t.key()) {
-                text(ps, i++, oldKey.get(k));
+                ps.setString(i++, oldKey.get(k));
             }
             updated = ps.executeUpdate();
             c.releaseSavepoint(before);
@@ -325,7 +325,7 @@ public final class TargetWriter implements ChangeSink {
             int i = 1;
             for (Row r : rows) {
                 for (Column col : cols) {
-                    text(ps, i++, r.get(col.name()));
+                    ps.setString(i++, r.get(col.name()));
                 }
             }
             ps.executeUpdate();
@@ -343,10 +343,10 @@ public final class TargetWriter implements ChangeSink {
             for (Row r : rows) {
                 int i = 1;
                 for (Column col : cols) {
-                    text(ps, i++, r.get(col.name()));
+                    ps.setString(i++, r.get(col.name()));
                 }
                 for (String k : t.key()) {
-                    text(ps, i++, r.get(k));
+                    ps.setString(i++, r.get(k));
                 }
                 ps.addBatch();
             }
@@ -364,7 +364,7 @@ public final class TargetWriter implements ChangeSink {
             int i = 1;
             for (Row r : rows) {
                 for (String k : t.key()) {
-                    text(ps, i++, r.get(k));
+                    ps.setString(i++, r.get(k));
                 }
             }
             ps.executeUpdate();
@@ -446,14 +446,5 @@ public final class TargetWriter implements ChangeSink {
         public TargetUnavailable(Throwable cause) {
             super(cause.getMessage(), cause);
         }
-    }
-
-    /**
-     * Binds a value's text as an untyped parameter, so the statement's {@code ?::type} runs the type's own input
-     * function, as COPY does. A varchar parameter would go through a cast instead, and the cast from text to
-     * {@code xml} drops an XML declaration.
-     */
-    private static void text(PreparedStatement ps, int index, String value) throws SQLException {
-        ps.setObject(index, value, java.sql.Types.OTHER);
     }
 }
