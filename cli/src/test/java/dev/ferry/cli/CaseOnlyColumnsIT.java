@@ -26,7 +26,7 @@ class CaseOnlyColumnsIT {
                     + "n numeric[]); CREATE TABLE people (id int PRIMARY KEY, \"Name\" text, name text)");
             FerryRun r = FerryRun.run("check", "--source", pair.source().uri(), "--target", pair.target().uri());
             assertEquals(1, r.exit(), r.all());
-            assertTrue(r.out().contains("table public.people has columns \"Name\" and name whose names differ only by "
+            assertTrue(r.out().contains("table public.people has columns \"Name\" and \"name\" whose names differ only by "
                     + "case, which the stream cannot carry"), r.all());
             assertFalse(r.out().contains("shifts.starts") || r.out().contains("shifts.flags")
                     || r.out().contains("shifts.doc") || r.out().contains("shifts.n "), r.all());

@@ -2,8 +2,6 @@ package dev.ferry.applier.internal;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
-import dev.ferry.core.ExitCode;
-import dev.ferry.core.FerryException;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.StateStore;
@@ -25,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.postgresql.util.PSQLException;
 
 /**
  * Writes changes to the target inside one open transaction per source transaction (or several), in batches:
@@ -213,7 +210,7 @@ public final class TargetWriter implements ChangeSink {
                 default -> throw new IllegalStateException();
             }
         } catch (SQLException e) {
-            throw describe(e, t.id()); // name the table, not the statement that flushed it
+            throw TargetErrors.describe(e, t.id(), rows); // name the table and rows, not the statement that flushed them
         }
     }
 
@@ -255,20 +252,24 @@ public final class TargetWriter implements ChangeSink {
                     : g.updates().values().iterator().next();
             TableSchema t = any.get(0).schema();
             int limit = batchLimit(t);
+            List<Row> current = List.of();
             try {
                 for (List<Row> part : chunks(g.deletes(), limit)) {
+                    current = part;
                     delete(t, part);
                 }
                 for (Map.Entry<List<Column>, List<Row>> e : g.upserts().entrySet()) {
                     for (List<Row> part : chunks(e.getValue(), limit)) {
+                        current = part;
                         upsert(t, part, e.getKey());
                     }
                 }
                 for (List<Row> rows : g.updates().values()) {
+                    current = rows;
                     updatePresent(t, rows);
                 }
             } catch (SQLException e) {
-                throw describe(e, t.id()); // name the table, not the commit that flushed it
+                throw TargetErrors.describe(e, t.id(), current); // name the table and rows, not the commit
             }
         }
     }
@@ -414,17 +415,9 @@ public final class TargetWriter implements ChangeSink {
         return Math.max(1, Math.min(MAX_BATCH, MAX_PARAMETERS / Math.max(1, t.columns().size())));
     }
 
-    /** Wraps a failed statement into one sentence, unless the connection itself is gone (then it is retried). */
+    /** A failed statement as one sentence, or as a connection loss or conflict the stream retries ({@link TargetErrors}). */
     public static RuntimeException describe(SQLException e, TableId table) {
-        if (Db.isConnectionLoss(e)) {
-            return new TargetUnavailable(e);
-        }
-        // The server's detail names the row of a multi-row statement: "Key (code)=(7) already exists."
-        String detail = e instanceof PSQLException p && p.getServerErrorMessage() != null
-                ? p.getServerErrorMessage().getDetail() : null;
-        return new FerryException(ExitCode.SERVER, "applying a change to " + table + " failed on the target: "
-                + ServerErrors.firstLine(e) + (detail == null ? "" : " (" + detail.strip() + ")")
-                + "; fix the cause and run the same command again (the position is kept)", e);
+        return TargetErrors.describe(e, table, List.of());
     }
 
     @Override
@@ -445,6 +438,16 @@ public final class TargetWriter implements ChangeSink {
     public static final class TargetUnavailable extends RuntimeException {
         public TargetUnavailable(Throwable cause) {
             super(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * A deadlock, serialization failure or lock timeout on the target (SQLSTATE 40P01, 40001, 55P03): another
+     * session's doing; the stream restarts from its last committed position a bounded number of times.
+     */
+    public static final class TargetConflict extends RuntimeException {
+        public TargetConflict(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }
