@@ -46,6 +46,12 @@ public final class TargetWriter implements ChangeSink {
     private TableSchema pendingTable;
     private final KeyedBatch keyed = new KeyedBatch();
     private final Map<TableId, Boolean> reorderable = new HashMap<>();
+    /**
+     * Tables of consecutive TRUNCATE changes, truncated in one statement before anything else is written: Debezium
+     * splits a source {@code TRUNCATE a, b} into one change per table, and tables linked by a foreign key can only
+     * be truncated together (PostgreSQL checks that even under {@code session_replication_role = replica}).
+     */
+    private final java.util.LinkedHashSet<TableId> pendingTruncate = new java.util.LinkedHashSet<>();
     private long changes;
     private boolean open;
 
@@ -80,11 +86,10 @@ public final class TargetWriter implements ChangeSink {
         changes++;
         if (change.op() == Op.TRUNCATE) {
             flush();
-            try (Statement s = c.createStatement()) {
-                s.execute("TRUNCATE " + change.table().quoted());
-            }
+            pendingTruncate.add(change.table());
             return;
         }
+        flushTruncate();
         Row row = change.row();
         TableSchema t = row.schema();
         if (!t.hasKey()) {
@@ -118,6 +123,7 @@ public final class TargetWriter implements ChangeSink {
     /** A keyless table's change: rows matched on every column, compared as text (json, point lack =). */
     @Override
     public void writeKeyless(Op op, Row row, Row before) throws SQLException {
+        flushTruncate();
         open = true;
         TableSchema t = row.schema();
         List<Column> cols = present(row);
@@ -195,6 +201,7 @@ public final class TargetWriter implements ChangeSink {
 
     public void flush() throws SQLException {
         flushKeyed();
+        flushTruncate();
         if (pending.isEmpty()) {
             return;
         }
@@ -227,8 +234,23 @@ public final class TargetWriter implements ChangeSink {
         open = false;
     }
 
+    private void flushTruncate() throws SQLException {
+        if (pendingTruncate.isEmpty()) {
+            return;
+        }
+        String tables = pendingTruncate.stream().map(TableId::quoted).collect(Collectors.joining(", "));
+        TableId first = pendingTruncate.iterator().next();
+        pendingTruncate.clear();
+        try (Statement s = c.createStatement()) {
+            s.execute("TRUNCATE " + tables);
+        } catch (SQLException e) {
+            throw TargetErrors.describe(e, first, List.of());
+        }
+    }
+
     @Override
     public void rollback() {
+        pendingTruncate.clear();
         keyed.drain();
         pending.clear();
         pendingKeys.clear();
