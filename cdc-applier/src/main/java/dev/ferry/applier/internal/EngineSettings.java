@@ -17,9 +17,10 @@ public final class EngineSettings {
 
     /**
      * pgjdbc's {@code options} for Debezium's connections, the replication one included: the value-printing
-     * settings of {@link dev.ferry.core.Db#PINNED_SETTINGS}, as PostgreSQL's own subscriber pins them. pgjdbc
-     * itself sends {@code DateStyle=ISO} and the JVM's time zone as startup parameters, which win over
-     * {@code options}; ISO output is the same in either date order, and {@code ferry} runs its JVM in UTC.
+     * settings of {@link dev.ferry.core.Db#PINNED_SETTINGS}, as PostgreSQL's own subscriber pins them (pgoutput
+     * writes values under the walsender's settings). pgjdbc itself sends {@code DateStyle=ISO} and the JVM's time
+     * zone as startup parameters, which the server applies after {@code options}: ISO dates print the same in
+     * either order, and a {@code timestamptz} carries its offset, so the instant is exact in any zone.
      */
     static final String REPLICATION_SESSION_OPTIONS = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres "
             + "-c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";
