@@ -85,7 +85,7 @@ public final class TargetWriter implements ChangeSink {
         open = true;
         changes++;
         if (change.op() == Op.TRUNCATE) {
-            flush();
+            flushRows(); // rows written before it; the tables of TRUNCATEs just before it stay pending with it
             pendingTruncate.add(change.table());
             return;
         }
@@ -200,8 +200,12 @@ public final class TargetWriter implements ChangeSink {
     }
 
     public void flush() throws SQLException {
+        flushTruncate(); // pending only while no row is: a row written after a TRUNCATE flushes it first
+        flushRows();
+    }
+
+    private void flushRows() throws SQLException {
         flushKeyed();
-        flushTruncate();
         if (pending.isEmpty()) {
             return;
         }
