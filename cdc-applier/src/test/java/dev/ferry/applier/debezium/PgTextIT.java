@@ -43,7 +43,8 @@ class PgTextIT {
                     + "'Asia/Tokyo'; ALTER DATABASE hostile SET extra_float_digits = 0");
             s.execute("hostile", "CREATE TABLE v (id int PRIMARY KEY, iv interval, b bytea, d date, ts timestamptz, "
                     + "f float8, tz timetz, a int[]);"
-                    + "CREATE PUBLICATION ferry_pub FOR TABLE v; SELECT pg_create_logical_replication_slot('ferry_slot', 'pgoutput')");
+                    + "CREATE PUBLICATION ferry_pub FOR TABLE v");
+            s.execute("hostile", "SELECT pg_create_logical_replication_slot('ferry_slot', 'pgoutput')");
             Properties p = EngineSettings.of(ConnectionSpec.of(s.host(), s.port(), "hostile", "postgres", ""),
                     new RunInfo("src", "1", "ferry_slot", "ferry_pub", Lsn.parse("0/0"), null, Phase.STREAMING, Instant.now()),
                     "unused", 10_000, List.of(new TableId("public", "v")));
