@@ -66,10 +66,19 @@ public final class ConnectRows {
 
     /**
      * pgoutput's text as it is. Anything else comes only from a connector without Ferry's pgoutput text (the Kafka
-     * Connect adapter over a stock Debezium), where numbers, booleans and text print as PostgreSQL writes them.
+     * Connect adapter over a stock Debezium): bytes become bytea's hex text; numbers, booleans and strings print
+     * as PostgreSQL writes them; other types as the connector's value modes made them.
      */
     private static String text(Object v) {
-        return v == null ? null : v instanceof String s ? s : v.toString();
+        if (v == null || v instanceof String) {
+            return (String) v;
+        }
+        if (v instanceof java.nio.ByteBuffer b) {
+            byte[] bytes = new byte[b.remaining()];
+            b.duplicate().get(bytes);
+            return "\\x" + java.util.HexFormat.of().formatHex(bytes);
+        }
+        return v instanceof byte[] a ? "\\x" + java.util.HexFormat.of().formatHex(a) : v.toString();
     }
 
     /** The table's columns changed on the source while Ferry streams it. */
