@@ -2,6 +2,7 @@ package dev.ferry.applier;
 
 import dev.ferry.applier.internal.ChangeLoop;
 import dev.ferry.applier.internal.EngineSettings;
+import dev.ferry.applier.internal.RetryPolicy;
 import dev.ferry.applier.internal.StateOffsetStore;
 import dev.ferry.applier.internal.TargetWriter;
 import dev.ferry.applier.journal.JournalWriter;
@@ -12,6 +13,7 @@ import dev.ferry.core.JdbcLookup;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.check.CaseOnlyColumns;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.RunInfo;
@@ -23,9 +25,6 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
-import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -47,13 +46,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code ferry stream}: reads the run's slot with the embedded Debezium engine, from where the target stands,
- * and applies every change until {@link #stop()}. A lost connection to either server restarts the engine
- * after a backoff: it resumes from the target's committed position, so nothing is lost or doubled. A problem
- * that needs a person (DDL on the source, a failing transform, a lost slot) stops it with one sentence.
+ * and applies every change until {@link #stop()}. A lost connection to either server, or a conflict on the
+ * target, restarts the engine after a pause ({@link RetryPolicy}): it resumes from the target's committed
+ * position, so nothing is lost or doubled. A problem that needs a person (a change the target refuses, DDL on the
+ * source, a failing transform, a lost slot, a value Debezium cannot read) stops it at once with one sentence.
  */
 public final class Stream {
     private static final Logger LOG = LoggerFactory.getLogger(Stream.class);
-    static final int MAX_ATTEMPTS = 40;
     /** Source transactions that may share one target transaction (one commit and one fsync for all). */
     static final int SHARE_LIMIT = 500;
 
@@ -80,29 +79,92 @@ public final class Stream {
         }
     }
 
-    /** Runs until {@link #stop()} or a failure that needs a person. */
+    /**
+     * Runs until {@link #stop()} or a failure that needs a person. A lost connection is retried with backoff, a
+     * conflict on the target a few times ({@link RetryPolicy}); anything else stops at once, and its sentence is
+     * recorded for {@code ferry status}.
+     *
+     * @throws FerryException with one sentence naming the table, the key where known, the source position and the
+     *         fix; the position is kept, so the same command resumes after the fix
+     */
     public void run() {
-        RetryConfig config = RetryConfig.<Void>custom()
-                .maxAttempts(MAX_ATTEMPTS)
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(1000, 1.6, 30_000))
-                .retryOnException(e -> e instanceof Interrupted && !stopping.get())
-                .build();
-        Retry retry = Retry.of("stream", config);
-        retry.getEventPublisher().onRetry(e -> listener.message("connection lost (" + e.getLastThrowable().getMessage()
-                + "); reconnecting in " + e.getWaitInterval().toMillis() / 1000.0 + " s, attempt "
-                + e.getNumberOfRetryAttempts() + " of " + (MAX_ATTEMPTS - 1)));
-        try {
-            Retry.decorateRunnable(retry, this::runOnce).run();
-        } catch (Interrupted e) {
-            throw new FerryException(ExitCode.SERVER, "the stream lost its connection " + MAX_ATTEMPTS + " times in a row ("
-                    + e.getMessage() + "); check both servers, then run the same command again (the position is kept)", e);
+        RetryPolicy policy = new RetryPolicy();
+        Lsn reached = null;
+        while (true) {
+            try {
+                runOnce();
+                return;
+            } catch (RuntimeException e) {
+                if (stopping.get()) {
+                    return;
+                }
+                Lsn now = appliedOrNull();
+                boolean progressed = now != null && reached != null && now.isAfter(reached);
+                reached = now != null ? now : reached;
+                RetryPolicy.Kind kind = RetryPolicy.classify(e);
+                if (policy.next(kind, progressed) instanceof RetryPolicy.Retry r) {
+                    listener.message((kind == RetryPolicy.Kind.CONFLICT ? "conflict on the target (" : "connection lost (")
+                            + ServerErrors.firstLine(e) + "); " + (kind == RetryPolicy.Kind.CONFLICT ? "retrying"
+                            : "reconnecting") + " in " + r.pause().toMillis() / 1000.0 + " s, attempt " + r.attempt()
+                            + " of " + r.of());
+                    pause(r.pause());
+                    continue;
+                }
+                throw stopped(e, kind, now);
+            }
         }
     }
 
-    /** A connection went away; the next attempt resumes from the target's committed position. */
-    static final class Interrupted extends RuntimeException {
-        Interrupted(String message, Throwable cause) {
-            super(message, cause);
+    /** The failure as the one sentence the command ends with, recorded for {@code ferry status}. */
+    private FerryException stopped(RuntimeException e, RetryPolicy.Kind kind, Lsn applied) {
+        String at = applied == null ? "" : "at source position " + applied + ": ";
+        FerryException out = switch (kind) {
+            case LOST_CONNECTION -> new FerryException(ExitCode.SERVER, "the stream lost its connection "
+                    + RetryPolicy.MAX_LOST + " times in a row " + at + ServerErrors.firstLine(e) + "; check both servers, "
+                    + "then run the same command again (the position is kept)", e);
+            case CONFLICT -> new FerryException(ExitCode.SERVER, "the stream stopped " + at + "the target reported a "
+                    + "deadlock, serialization failure or lock timeout " + (RetryPolicy.MAX_CONFLICTS + 1) + " times in a "
+                    + "row (" + e.getMessage() + "); find the session that holds locks on that table, then run the "
+                    + "same command again (the position is kept)", e);
+            case DETERMINISTIC -> e instanceof FerryException f
+                    ? new FerryException(f.code(), "the stream stopped " + at + f.getMessage(), f)
+                    : new FerryException(ExitCode.SERVER, "the stream stopped " + at + "Debezium could not read the "
+                    + "source's changes (" + ServerErrors.firstLine(rootCause(e)) + "); fix what it names, then run the "
+                    + "same command again (the position is kept; --verbose shows the details)", e);
+        };
+        recordStop(out.getMessage());
+        return out;
+    }
+
+    private Lsn appliedOrNull() {
+        try (StateStore store = openStore()) {
+            return store.appliedLsn();
+        } catch (RuntimeException e) {
+            return null; // the target is unreachable: the failure says so
+        }
+    }
+
+    private void recordStop(String reason) {
+        try (StateStore store = openStore()) {
+            store.recordStop(reason);
+        } catch (RuntimeException ignored) {
+            // the target is unreachable; the command's own output still says why it stopped
+        }
+    }
+
+    private void pause(java.time.Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping.set(true);
+        }
+    }
+
+    /** Debezium's engine ended with an error of its own (it could not read or decode, or lost its connection). */
+    static final class EngineFailure extends RuntimeException {
+        EngineFailure(Throwable cause) {
+            super(ServerErrors.firstLine(rootCause(cause)), cause);
         }
     }
 
@@ -119,8 +181,7 @@ public final class Stream {
             }
             applied = store.appliedLsn();
             floors = store.tableFloors();
-        } catch (FerryException e) {
-            throw connectionLossOr(e);
+            store.recordStop(null);
         }
         requireSlot(run);
         String id = UUID.randomUUID().toString();
@@ -131,13 +192,19 @@ public final class Stream {
              TargetWriter writer = new TargetWriter(options.target(), options.stateSchema());
              JournalWriter journal = options.journal() == null ? null : new JournalWriter(options.journal())) {
             Map<TableId, TableSchema> tables = sourceTables(lookupConnection, run);
+            for (TableSchema t : tables.values()) {
+                CaseOnlyColumns.problem(t).ifPresent(m -> {
+                    throw new FerryException(ExitCode.USAGE, m);
+                });
+            }
             JdbcLookup lookup = new JdbcLookup(lookupConnection);
             TransformChain chain = options.transforms().apply(lookup);
             ChangeLoop loop = new ChangeLoop(tables, chain, lookup, writer, journal, options.onError(), applied, listener,
                     SHARE_LIMIT, floors);
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                    .using(EngineSettings.of(options.source(), run, id, options.heartbeat().toMillis()))
+                    .using(EngineSettings.of(options.source(), run, id, options.heartbeat().toMillis(),
+                            tables.keySet()))
                     .notifying(loop)
                     .using((success, message, error) -> done.complete(success ? null
                             : error != null ? error : new IllegalStateException(message)))
@@ -165,16 +232,14 @@ public final class Stream {
                 return;
             }
             if (loop.failure() != null) {
-                throw connectionLossOr(loop.failure());
+                throw loop.failure();
             }
             if (error != null && !stopping.get()) {
                 requireSlot(run);
-                throw new Interrupted(ServerErrors.firstLine(rootCause(error)), error);
+                throw new EngineFailure(error);
             }
         } catch (SQLException e) {
-            throw connectionLossOr(ServerErrors.during("reading the source catalog", "source", e));
-        } catch (FerryException e) {
-            throw connectionLossOr(e);
+            throw ServerErrors.during("reading the source catalog", "source", e);
         }
     }
 
@@ -195,15 +260,6 @@ public final class Stream {
                 + "; run \"ferry start\" (or \"ferry snapshot\") first"));
     }
 
-    /** Connection problems are retried; everything else stops the stream with its sentence. */
-    private RuntimeException connectionLossOr(RuntimeException e) {
-        if (e instanceof TargetWriter.TargetUnavailable || (e instanceof FerryException f && f.code() == ExitCode.SERVER
-                && f.getCause() instanceof SQLException s && Db.isConnectionLoss(s))) {
-            return new Interrupted(e.getMessage(), e);
-        }
-        return e;
-    }
-
     private void requireSlot(RunInfo run) {
         try (Connection c = Db.open(options.source(), "source", "stream");
              PreparedStatement ps = c.prepareStatement("SELECT wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
@@ -221,9 +277,7 @@ public final class Stream {
                 }
             }
         } catch (SQLException e) {
-            throw connectionLossOr(ServerErrors.during("reading the replication slot", "source", e));
-        } catch (FerryException e) {
-            throw connectionLossOr(e);
+            throw ServerErrors.during("reading the replication slot", "source", e);
         }
     }
 

@@ -25,6 +25,8 @@ final class Logging {
         set("org.slf4j.simpleLogger.log.io.debezium.pipeline.metrics", "error");
         // The engine logs a failure with its stack trace; Ferry reports the same failure as one sentence.
         set("org.slf4j.simpleLogger.log.io.debezium.embedded", verbose ? "info" : "off");
+        // Its "Producer failure" with a stack trace is the failure the stream reports as one sentence.
+        set("org.slf4j.simpleLogger.log.io.debezium.pipeline.ErrorHandler", verbose ? "info" : "off");
         set("org.slf4j.simpleLogger.log.io.zonky", verbose ? "info" : "warn");
     }
 

@@ -81,6 +81,9 @@ final class StatusCommand implements Callable<Integer> {
                 : st.slot() != null && st.slot().active() ? "a stream reads the slot (walsender pid " + st.slot().activePid() + ")"
                 : st.slot() != null ? "nothing reads the slot: start \"ferry stream\" to apply changes" : "unknown without the source");
         out.printf("applied   %s (%,d changes, %.0f changes/s now)%n", st.applied(), st.changesApplied(), st.changesPerSecond());
+        if (st.lastStop() != null) {
+            out.printf("stopped   %s: %s%n", st.lastStop().at().truncatedTo(ChronoUnit.SECONDS), st.lastStop().reason());
+        }
         if (st.sourceProblem() != null) {
             out.println("source    not read: " + st.sourceProblem());
         } else if (st.lagBytes() < 0) {
@@ -151,6 +154,8 @@ final class StatusCommand implements Callable<Integer> {
         m.put("source_problem", st.sourceProblem());
         m.put("switch", st.switchState());
         m.put("dead_letters", st.deadLetters());
+        m.put("stop_reason", st.lastStop() == null ? null : st.lastStop().reason());
+        m.put("stopped_at", st.lastStop() == null ? null : st.lastStop().at().toString());
         m.put("tables", st.tables().stream().map(t -> {
             Map<String, Object> tm = new LinkedHashMap<>();
             tm.put("source", t.source());

@@ -56,6 +56,11 @@ public final class RunningFerry implements AutoCloseable {
         launch();
     }
 
+    /** The exit status of the process that ended. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
     public boolean alive() {
         return process.isAlive();
     }

@@ -299,7 +299,13 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
         try {
             return chain.applyChange(op, before, after);
         } catch (IncompleteRowException e) {
-            // Unchanged TOAST values the transforms need: read them from the source's current row.
+            // Unchanged TOAST values the transforms need: from the old image of a REPLICA IDENTITY FULL table,
+            // which holds them as they were at this change; otherwise from the source's current row.
+            if (before != null && e.missing().stream().allMatch(before::has)) {
+                Map<String, String> old = new java.util.LinkedHashMap<>();
+                e.missing().forEach(c -> old.put(c, before.get(c)));
+                return chain.applyChange(op, before, after.withAll(old));
+            }
             Map<String, String> key = keyOf(after);
             Map<String, String> current = lookup.find(table.id(), key).orElseThrow(() -> new FerryException(
                     ExitCode.USAGE, "a change of " + table.id() + " (" + after.describeKey() + ") lacks columns "

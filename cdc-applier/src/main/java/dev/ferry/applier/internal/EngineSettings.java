@@ -1,7 +1,10 @@
 package dev.ferry.applier.internal;
 
+import dev.ferry.applier.debezium.PgTextConverter;
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.state.RunInfo;
+import dev.ferry.transforms.TableId;
+import java.util.Collection;
 import java.util.Properties;
 
 /**
@@ -12,8 +15,22 @@ import java.util.Properties;
 public final class EngineSettings {
     private EngineSettings() {}
 
-    public static Properties of(ConnectionSpec source, RunInfo run, String offsetsId,
-                         long heartbeatMillis) {
+    /**
+     * pgjdbc's {@code options} for Debezium's connections, the replication one included: the value-printing
+     * settings of {@link dev.ferry.core.Db#PINNED_SETTINGS}, as PostgreSQL's own subscriber pins them (pgoutput
+     * writes values under the walsender's settings). pgjdbc itself sends {@code DateStyle=ISO} and the JVM's time
+     * zone as startup parameters, which the server applies after {@code options}: ISO dates print the same in
+     * either order, and a {@code timestamptz} carries its offset, so the instant is exact in any zone.
+     */
+    static final String REPLICATION_SESSION_OPTIONS = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres "
+            + "-c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";
+
+    /**
+     * @param tables the migrated tables: Debezium reads the definition of every table its filter admits, and
+     *               refuses some (column names that differ only by case) even when they are not published
+     */
+    public static Properties of(ConnectionSpec source, RunInfo run, String offsetsId, long heartbeatMillis,
+                                Collection<TableId> tables) {
         Properties p = new Properties();
         p.setProperty("name", "ferry");
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -40,13 +57,20 @@ public final class EngineSettings {
         p.setProperty("provide.transaction.metadata", "true");
         p.setProperty("skipped.operations", "none");
         p.setProperty("tombstones.on.delete", "false");
+        // Every value as pgoutput's text (dev.ferry.applier.debezium): the converter claims every column, so the
+        // value modes below decide only how Debezium parses column defaults for its schemas (never used by Ferry).
+        p.setProperty("converters", "pgtext");
+        p.setProperty("pgtext.type", PgTextConverter.class.getName());
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("time.precision.mode", "isostring");
         p.setProperty("interval.handling.mode", "string");
         p.setProperty("binary.handling.mode", "bytes");
-        p.setProperty("hstore.handling.mode", "map");
-        p.setProperty("include.unknown.datatypes", "true");
-        // No table.include.list: the publication already names the tables, and names with commas would break it.
+        p.setProperty("include.unknown.datatypes", "true"); // else Debezium leaves columns of unknown types out
+        // pgoutput writes values under the replication session's settings: the same as Ferry's own sessions.
+        // Later -c settings win: a user's own options first, then the pinned ones.
+        String own = source.params().get("options");
+        p.setProperty("database.options", own == null ? REPLICATION_SESSION_OPTIONS : own + " " + REPLICATION_SESSION_OPTIONS);
+        p.setProperty("table.include.list", includeList(tables));
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatMillis));
         // A heartbeat alone does not move the slot while the migrated tables are idle: Debezium confirms only
         // positions of messages it decoded, so WAL written elsewhere on the server (other databases, tables not
@@ -63,5 +87,35 @@ public final class EngineSettings {
         p.setProperty("errors.max.retries", "0");
         p.setProperty("schema.refresh.mode", "columns_diff_exclude_unchanged_toast");
         return p;
+    }
+
+    /**
+     * Debezium's {@code table.include.list} naming exactly these tables: comma-separated regular expressions
+     * matched, case-insensitively, against {@code schema.table}. Every character but letters, digits and
+     * {@code _} is written as {@code \x{hex}}, so dots, commas (Debezium's separator), spaces (it trims) and
+     * regex syntax in a name mean themselves; {@code (?-i)} makes the match exact in case.
+     */
+    static String includeList(Collection<TableId> tables) {
+        StringBuilder sb = new StringBuilder();
+        for (TableId t : tables) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append("(?-i)");
+            literal(sb, t.schema());
+            sb.append("\\.");
+            literal(sb, t.name());
+        }
+        return sb.toString();
+    }
+
+    private static void literal(StringBuilder sb, String name) {
+        name.codePoints().forEach(cp -> {
+            if (cp < 128 && (Character.isLetterOrDigit(cp) || cp == '_')) {
+                sb.appendCodePoint(cp);
+            } else {
+                sb.append("\\x{").append(Integer.toHexString(cp)).append('}');
+            }
+        });
     }
 }

@@ -2,8 +2,6 @@ package dev.ferry.applier.internal;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
-import dev.ferry.core.ExitCode;
-import dev.ferry.core.FerryException;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.StateStore;
@@ -25,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.postgresql.util.PSQLException;
 
 /**
  * Writes changes to the target inside one open transaction per source transaction (or several), in batches:
@@ -49,6 +46,12 @@ public final class TargetWriter implements ChangeSink {
     private TableSchema pendingTable;
     private final KeyedBatch keyed = new KeyedBatch();
     private final Map<TableId, Boolean> reorderable = new HashMap<>();
+    /**
+     * Tables of consecutive TRUNCATE changes, truncated in one statement before anything else is written: Debezium
+     * splits a source {@code TRUNCATE a, b} into one change per table, and tables linked by a foreign key can only
+     * be truncated together (PostgreSQL checks that even under {@code session_replication_role = replica}).
+     */
+    private final java.util.LinkedHashSet<TableId> pendingTruncate = new java.util.LinkedHashSet<>();
     private long changes;
     private boolean open;
 
@@ -82,12 +85,11 @@ public final class TargetWriter implements ChangeSink {
         open = true;
         changes++;
         if (change.op() == Op.TRUNCATE) {
-            flush();
-            try (Statement s = c.createStatement()) {
-                s.execute("TRUNCATE " + change.table().quoted());
-            }
+            flushRows(); // rows written before it; the tables of TRUNCATEs just before it stay pending with it
+            pendingTruncate.add(change.table());
             return;
         }
+        flushTruncate();
         Row row = change.row();
         TableSchema t = row.schema();
         if (!t.hasKey()) {
@@ -121,6 +123,7 @@ public final class TargetWriter implements ChangeSink {
     /** A keyless table's change: rows matched on every column, compared as text (json, point lack =). */
     @Override
     public void writeKeyless(Op op, Row row, Row before) throws SQLException {
+        flushTruncate();
         open = true;
         TableSchema t = row.schema();
         List<Column> cols = present(row);
@@ -197,6 +200,11 @@ public final class TargetWriter implements ChangeSink {
     }
 
     public void flush() throws SQLException {
+        flushTruncate(); // pending only while no row is: a row written after a TRUNCATE flushes it first
+        flushRows();
+    }
+
+    private void flushRows() throws SQLException {
         flushKeyed();
         if (pending.isEmpty()) {
             return;
@@ -213,7 +221,7 @@ public final class TargetWriter implements ChangeSink {
                 default -> throw new IllegalStateException();
             }
         } catch (SQLException e) {
-            throw describe(e, t.id()); // name the table, not the statement that flushed it
+            throw TargetErrors.describe(e, t.id(), rows); // name the table and rows, not the statement that flushed them
         }
     }
 
@@ -230,8 +238,23 @@ public final class TargetWriter implements ChangeSink {
         open = false;
     }
 
+    private void flushTruncate() throws SQLException {
+        if (pendingTruncate.isEmpty()) {
+            return;
+        }
+        String tables = pendingTruncate.stream().map(TableId::quoted).collect(Collectors.joining(", "));
+        TableId first = pendingTruncate.iterator().next();
+        pendingTruncate.clear();
+        try (Statement s = c.createStatement()) {
+            s.execute("TRUNCATE " + tables);
+        } catch (SQLException e) {
+            throw TargetErrors.describe(e, first, List.of());
+        }
+    }
+
     @Override
     public void rollback() {
+        pendingTruncate.clear();
         keyed.drain();
         pending.clear();
         pendingKeys.clear();
@@ -255,20 +278,24 @@ public final class TargetWriter implements ChangeSink {
                     : g.updates().values().iterator().next();
             TableSchema t = any.get(0).schema();
             int limit = batchLimit(t);
+            List<Row> current = List.of();
             try {
                 for (List<Row> part : chunks(g.deletes(), limit)) {
+                    current = part;
                     delete(t, part);
                 }
                 for (Map.Entry<List<Column>, List<Row>> e : g.upserts().entrySet()) {
                     for (List<Row> part : chunks(e.getValue(), limit)) {
+                        current = part;
                         upsert(t, part, e.getKey());
                     }
                 }
                 for (List<Row> rows : g.updates().values()) {
+                    current = rows;
                     updatePresent(t, rows);
                 }
             } catch (SQLException e) {
-                throw describe(e, t.id()); // name the table, not the commit that flushed it
+                throw TargetErrors.describe(e, t.id(), current); // name the table and rows, not the commit
             }
         }
     }
@@ -414,17 +441,9 @@ public final class TargetWriter implements ChangeSink {
         return Math.max(1, Math.min(MAX_BATCH, MAX_PARAMETERS / Math.max(1, t.columns().size())));
     }
 
-    /** Wraps a failed statement into one sentence, unless the connection itself is gone (then it is retried). */
+    /** A failed statement as one sentence, or as a connection loss or conflict the stream retries ({@link TargetErrors}). */
     public static RuntimeException describe(SQLException e, TableId table) {
-        if (Db.isConnectionLoss(e)) {
-            return new TargetUnavailable(e);
-        }
-        // The server's detail names the row of a multi-row statement: "Key (code)=(7) already exists."
-        String detail = e instanceof PSQLException p && p.getServerErrorMessage() != null
-                ? p.getServerErrorMessage().getDetail() : null;
-        return new FerryException(ExitCode.SERVER, "applying a change to " + table + " failed on the target: "
-                + ServerErrors.firstLine(e) + (detail == null ? "" : " (" + detail.strip() + ")")
-                + "; fix the cause and run the same command again (the position is kept)", e);
+        return TargetErrors.describe(e, table, List.of());
     }
 
     @Override
@@ -445,6 +464,16 @@ public final class TargetWriter implements ChangeSink {
     public static final class TargetUnavailable extends RuntimeException {
         public TargetUnavailable(Throwable cause) {
             super(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * A deadlock, serialization failure or lock timeout on the target (SQLSTATE 40P01, 40001, 55P03): another
+     * session's doing; the stream restarts from its last committed position a bounded number of times.
+     */
+    public static final class TargetConflict extends RuntimeException {
+        public TargetConflict(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

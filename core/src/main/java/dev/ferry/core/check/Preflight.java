@@ -100,7 +100,6 @@ public final class Preflight {
             steps.run("the column types", "source", () -> {
                 columnTypes = checks.columnTypes(sourceCatalog);
                 checks.unsupportedTypes(columnTypes);
-                checks.streamLosses(columnTypes);
             });
         }
         return sourceCatalog;

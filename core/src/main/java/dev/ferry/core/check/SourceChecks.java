@@ -213,6 +213,9 @@ final class SourceChecks {
                     + "and --tables"));
             return;
         }
+        for (TableInfo t : catalog.tables().values()) {
+            CaseOnlyColumns.problem(t.schema()).ifPresent(m -> out.add(Problem.problem("case_only_columns", m)));
+        }
         List<TableId> ids = new ArrayList<>(catalog.tables().keySet());
         record Access(TableId table, boolean usage, boolean select, boolean owner) {}
         List<Access> access = Sql.rows(c, "SELECT w.s, w.t, has_schema_privilege(n.oid, 'USAGE'), "
@@ -314,30 +317,6 @@ final class SourceChecks {
                         + t.shownType() + (t.shownType().equals(t.name()) ? "" : " (built on " + t.name() + ")") + ", "
                         + why + "; change it to a type that holds the value itself (bigint, bytea or text) or "
                         + "leave " + t.table() + " out of --tables"));
-            }
-        }
-    }
-
-    /**
-     * Columns whose changes the stream cannot carry exactly, because Debezium loses part of the value before Ferry
-     * sees it (STACK.md). The snapshot copies them exactly; only changes made while streaming are affected.
-     */
-    void streamLosses(List<ColumnType> types) {
-        for (ColumnType t : types) {
-            String loss = !t.schema().equals("pg_catalog") ? null : switch (t.name()) {
-                case "timetz" -> "arrives from Debezium normalised to UTC, so a changed value keeps its instant but "
-                        + "loses its original offset";
-                case "varbit" -> "arrives from Debezium as bytes without its length, so trailing zero bits of a "
-                        + "changed value may be lost";
-                case "xml" -> "arrives from Debezium without its XML declaration (<?xml ...?>)";
-                case "numeric" -> t.shownType().endsWith("[]") ? "arrives from Debezium as NULL when an element is NaN "
-                        + "or infinity" : null;
-                default -> null;
-            };
-            if (loss != null) {
-                out.add(Problem.warning("stream_loss", "column " + t.columnName() + " (" + t.shownType() + ") " + loss
-                        + "; if that matters, change the column type (timestamptz, bit(n) or text) or make such "
-                        + "changes before the snapshot"));
             }
         }
     }

@@ -32,10 +32,12 @@ import java.util.List;
  *                      otherwise how long the source took to write the WAL still unapplied (at the rate measured in
  *                      the sample), or the time since the last progress when the source wrote nothing meanwhile;
  *                      -1 when the source was not read
+ * @param lastStop      why the last stream stopped on a failure (and has not streamed since), or null
  */
 public record RunStatus(RunInfo run, String writer, Lsn applied, long changesApplied, double changesPerSecond,
                         Instant appliedAt, SlotState slot, String sourceProblem, Lsn position, long lagBytes,
-                        double lagSeconds, String switchState, long deadLetters, List<TableState> tables) {
+                        double lagSeconds, String switchState, long deadLetters, List<TableState> tables,
+                        StateStore.Stop lastStop) {
 
     /** @param activePid the walsender reading the slot, or 0 */
     public record SlotState(boolean active, int activePid, Lsn confirmedFlush, Lsn restart, String walStatus,
@@ -90,7 +92,8 @@ public record RunStatus(RunInfo run, String writer, Lsn applied, long changesApp
             }
             return new RunStatus(run, writer(store.connection(), store.schema()), applied, second[0], rate, at, slot,
                     problem, position, lag, lagSeconds, store.switchState().orElse(null),
-                    count(store.connection(), "SELECT count(*) FROM " + q + ".dead_letters"), tables(store.connection(), q));
+                    count(store.connection(), "SELECT count(*) FROM " + q + ".dead_letters"), tables(store.connection(), q),
+                    store.lastStop().orElse(null));
         } catch (SQLException e) {
             throw ServerErrors.during("reading the run's state", src == null ? "target" : "source or target", e);
         } catch (InterruptedException e) {

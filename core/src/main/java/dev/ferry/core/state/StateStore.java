@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +32,7 @@ import java.util.Optional;
  * {@code record*} methods with their own connection.
  */
 public final class StateStore implements AutoCloseable {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     private final Connection c;
     private final String schema;
@@ -131,6 +132,12 @@ public final class StateStore implements AutoCloseable {
                 st.execute("CREATE TABLE " + q + ".slot_intent (slot text PRIMARY KEY, source_system_id text NOT NULL, "
                         + "walsender_pid int NOT NULL, at timestamptz NOT NULL DEFAULT now())");
                 st.execute("INSERT INTO " + q + ".meta VALUES (2)");
+            }
+            if (version < 3) {
+                // Why the last stream stopped, for ferry status.
+                st.execute("ALTER TABLE " + q + ".run ADD COLUMN IF NOT EXISTS stop_reason text, "
+                        + "ADD COLUMN IF NOT EXISTS stopped_at timestamptz");
+                st.execute("INSERT INTO " + q + ".meta VALUES (3)");
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {
@@ -242,6 +249,26 @@ public final class StateStore implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new SlotIntent(slot, rs.getString(1), rs.getInt(2))) : Optional.empty();
             }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+    }
+
+    /** Why the last stream stopped, and when. */
+    public record Stop(String reason, Instant at) {}
+
+    /** Records why the stream stopped (one sentence), or clears it with null when a stream starts. */
+    public void recordStop(String reason) {
+        update("UPDATE " + q + ".run SET stop_reason = ?::text, stopped_at = CASE WHEN ?::text IS NULL THEN NULL "
+                + "ELSE now() END",
+                reason, reason);
+    }
+
+    /** Why the last stream stopped, when it stopped on a failure and has not streamed since. */
+    public Optional<Stop> lastStop() {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT stop_reason, stopped_at FROM " + q + ".run WHERE stop_reason IS NOT NULL")) {
+            return rs.next() ? Optional.of(new Stop(rs.getString(1), rs.getTimestamp(2).toInstant())) : Optional.empty();
         } catch (SQLException e) {
             throw ServerErrors.during("reading the state store", "target", e);
         }

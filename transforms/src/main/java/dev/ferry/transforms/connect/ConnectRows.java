@@ -5,7 +5,6 @@ import dev.ferry.transforms.Op;
 import dev.ferry.transforms.Row;
 import dev.ferry.transforms.TableSchema;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
@@ -15,12 +14,19 @@ import org.apache.kafka.connect.data.Struct;
  * Reads the {@code before} or {@code after} image of a Debezium change into a {@link Row} of the source table.
  * Shared by the applier and the Kafka Connect transformation adapter.
  *
- * <p>A column missing from the image, or holding Debezium's unchanged-TOAST placeholder, is absent from the
+ * <p>The applier's Debezium runs with Ferry's pgoutput text (cdc-applier's {@code dev.ferry.applier.debezium}):
+ * every value is the text PostgreSQL's pgoutput wrote, which is already the form a {@link Row} holds, so it
+ * passes through untouched. A column missing from the image, or holding {@link #UNCHANGED}, is absent from the
  * row (not NULL): the target keeps the value it has.
  */
 public final class ConnectRows {
-    /** What Debezium sends for a TOASTed value the source did not send because it did not change. */
-    public static final String UNAVAILABLE = "__debezium_unavailable_value";
+    /**
+     * Ferry's marker for an unchanged TOASTed column (pgoutput's 'u': the source did not send the value because
+     * it did not change). Out of band: it is recognised by identity, never by its text, so a real value that
+     * reads the same (or reads like Debezium's {@code __debezium_unavailable_value}) is applied as data.
+     */
+    @SuppressWarnings("StringOperationCanBeSimplified") // a distinct instance is the point
+    public static final String UNCHANGED = new String("(unchanged TOAST value)");
 
     private ConnectRows() {}
 
@@ -39,10 +45,10 @@ public final class ConnectRows {
                     "column \"" + f.name() + "\" appeared"));
             // Not get(): it answers a NULL with the column's default, and NULL must stay NULL.
             Object v = image.getWithoutDefault(f.name());
-            if (isUnavailable(v)) {
+            if (v == UNCHANGED) {
                 continue;
             }
-            values.put(c.name(), TextValues.toText(v, c));
+            values.put(c.name(), text(v));
         }
         return Row.partial(table, values);
     }
@@ -58,16 +64,21 @@ public final class ConnectRows {
         };
     }
 
-    private static boolean isUnavailable(Object v) {
-        if (UNAVAILABLE.equals(v)) {
-            return true;
+    /**
+     * pgoutput's text as it is. Anything else comes only from a connector without Ferry's pgoutput text (the Kafka
+     * Connect adapter over a stock Debezium): bytes become bytea's hex text; numbers, booleans and strings print
+     * as PostgreSQL writes them; other types as the connector's value modes made them.
+     */
+    private static String text(Object v) {
+        if (v == null || v instanceof String) {
+            return (String) v;
         }
-        if (v instanceof List<?> list && list.size() == 1 && UNAVAILABLE.equals(list.get(0))) {
-            return true;
+        if (v instanceof java.nio.ByteBuffer b) {
+            byte[] bytes = new byte[b.remaining()];
+            b.duplicate().get(bytes);
+            return "\\x" + java.util.HexFormat.of().formatHex(bytes);
         }
-        return v instanceof java.nio.ByteBuffer b && b.remaining() == UNAVAILABLE.length()
-                && UNAVAILABLE.equals(new String(b.duplicate().array(), b.position(), b.remaining(),
-                java.nio.charset.StandardCharsets.UTF_8));
+        return v instanceof byte[] a ? "\\x" + java.util.HexFormat.of().formatHex(a) : v.toString();
     }
 
     /** The table's columns changed on the source while Ferry streams it. */

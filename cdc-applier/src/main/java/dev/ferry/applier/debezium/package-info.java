@@ -1,0 +1,14 @@
+/**
+ * What Ferry puts into Debezium 3.6.3.Final so that the stream applies pgoutput's own text. Two pieces, used
+ * together ({@link dev.ferry.applier.internal.EngineSettings} turns them on):
+ * <ul>
+ *   <li>{@code io.debezium.connector.postgresql.connection.pgoutput.PgOutputReplicationMessage}, a replacement
+ *       of Debezium's class of that name (loaded ahead of Debezium's jar; the CLI's shaded jar leaves Debezium's
+ *       copy out), whose {@code getValue} returns the text pgoutput sent instead of a parsed Java value;</li>
+ *   <li>{@link dev.ferry.applier.debezium.PgTextConverter}, a Debezium {@code CustomConverter} (the supported
+ *       hook, {@code converters=}) that declares every column a string, so {@code PostgresValueConverter} never
+ *       coerces that text, and turns Debezium's unchanged-TOAST objects into Ferry's out-of-band marker.</li>
+ * </ul>
+ * {@code UpstreamPinTest} pins the upstream classes these depend on by the hash of their bytes in Debezium's jar.
+ */
+package dev.ferry.applier.debezium;

@@ -1,0 +1,60 @@
+package dev.ferry.applier.debezium;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.debezium.connector.postgresql.PostgresConnector;
+import io.debezium.connector.postgresql.connection.pgoutput.PgOutputReplicationMessage;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ferry's pgoutput text mirrors Debezium 3.6.3.Final: these are the upstream classes it replaces or relies on,
+ * pinned by the SHA-256 of their bytes in Debezium's jar. When one fails, Debezium changed: read the new class,
+ * adjust {@code PgOutputReplicationMessage} / {@link PgTextConverter}, then update the hash.
+ */
+class UpstreamPinTest {
+    private static final String PG = "io/debezium/connector/postgresql/";
+
+    /** The class replaced, the decoder that calls it, the TOAST markers, and the emitter that fills TOAST from RI FULL. */
+    private static final Map<String, String> PINNED = Map.of(
+            PG + "connection/pgoutput/PgOutputReplicationMessage.class",
+            "05c9f122413fa55a39f2a166009328d18080d5b8ab6981d189fdae6dfd1c0c09",
+            PG + "connection/pgoutput/PgOutputMessageDecoder.class",
+            "4edf90716d4d4d7b1bd1e6a80ac3bad072dc5a10df11b6fed2e51768e318dd49",
+            PG + "UnchangedToastedReplicationMessageColumn.class",
+            "c28b9f9c43034d7afc7aedb257f7807a29b500f7b57840ef1a5fc5840e3dfeda",
+            PG + "PostgresChangeRecordEmitter.class",
+            "bd241bc38322432a332954fc3329248414f24fead8ffb72f4a67ff22e9645ee1");
+
+    @Test
+    void theUpstreamClassesAreTheOnesTheReplacementMirrors() throws Exception {
+        Map<String, String> actual = new TreeMap<>();
+        try (ZipFile jar = new ZipFile(debeziumJar().toFile())) {
+            for (String entry : PINNED.keySet()) {
+                try (InputStream in = jar.getInputStream(jar.getEntry(entry))) {
+                    actual.put(entry, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes())));
+                }
+            }
+        }
+        assertEquals(new TreeMap<>(PINNED), actual, "Debezium's classes changed: re-read them (see the Javadoc)");
+    }
+
+    @Test
+    void ferrysReplacementIsTheOneLoaded() throws Exception {
+        URL ours = PgOutputReplicationMessage.class.getProtectionDomain().getCodeSource().getLocation();
+        assertNotEquals(debeziumJar().toUri().toURL(), ours, "Debezium's PgOutputReplicationMessage is loaded first");
+        assertEquals("10:00:00+05", PgOutputReplicationMessage.getValue("c", null, "timetz", "10:00:00+05", null, true, null));
+    }
+
+    private static Path debeziumJar() throws Exception {
+        return Path.of(PostgresConnector.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+}
