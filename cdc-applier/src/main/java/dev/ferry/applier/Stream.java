@@ -12,6 +12,7 @@ import dev.ferry.core.JdbcLookup;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.catalog.Publication;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.RunInfo;
@@ -215,16 +216,7 @@ public final class Stream {
     }
 
     private Map<TableId, TableSchema> sourceTables(Connection c, RunInfo run) throws SQLException {
-        List<TableId> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables "
-                + "WHERE pubname = ?")) {
-            ps.setString(1, run.publication());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(new TableId(rs.getString(1), rs.getString(2)));
-                }
-            }
-        }
+        List<TableId> ids = Publication.tables(c, run.publication());
         if (ids.isEmpty()) {
             throw new FerryException(ExitCode.USAGE, "publication \"" + run.publication() + "\" on the source lists no "
                     + "tables (or was dropped); the run must start over: run \"ferry cleanup\", then \"ferry start\"");

@@ -1,14 +1,15 @@
 package dev.ferry.cli;
 
-import dev.ferry.cli.switchover.Fence;
-import dev.ferry.cli.switchover.LockFence;
-import dev.ferry.cli.switchover.PgBouncerFence;
-import dev.ferry.cli.switchover.Switchover;
+import dev.ferry.switchover.Fence;
+import dev.ferry.switchover.LockFence;
+import dev.ferry.switchover.PgBouncerFence;
+import dev.ferry.switchover.Switchover;
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
 import dev.ferry.core.Db;
 import dev.ferry.core.ServerErrors;
+import dev.ferry.core.catalog.Publication;
 import dev.ferry.core.state.StateStore;
 import dev.ferry.snapshot.DeferredBuilds;
 import dev.ferry.transforms.TableId;
@@ -68,6 +69,10 @@ final class SwitchCommand implements Callable<Integer> {
             description = "Add N to every sequence copied, as a safety margin (default: ${DEFAULT-VALUE}).")
     long sequenceMargin;
 
+    @Option(names = "--skip-sequence", paramLabel = "NAME", description = "Switch even though sequence NAME cannot "
+            + "be carried to the target (you set it there yourself); repeat for each.")
+    List<String> skipSequences = new ArrayList<>();
+
     @Option(names = "--abort", description = "Undo an unfinished switch (resume PgBouncer, release locks).")
     boolean abort;
 
@@ -75,7 +80,8 @@ final class SwitchCommand implements Callable<Integer> {
     public Integer call() {
         Settings s = connection.resolve(true, true);
         PrintWriter out = spec.commandLine().getOut();
-        Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then);
+        Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then,
+                java.util.Set.copyOf(skipSequences));
         StateStore store = StateStore.openExisting(s.target(), s.stateSchema()).orElseThrow(() -> new FerryException(
                 ExitCode.USAGE, "there is no Ferry run on the target " + s.target().address() + "; run \"ferry start\" first"));
         try (store) {
@@ -115,13 +121,9 @@ final class SwitchCommand implements Callable<Integer> {
     /** The tables of the run, from the publication the snapshot created (the state store names it). */
     private static List<TableId> migratedTables(Settings s, StateStore store) {
         String publication = store.run().map(r -> r.publication()).orElse("ferry_pub");
-        List<TableId> tables = new ArrayList<>();
-        try (Connection c = Db.open(s.source(), "source", "switch"); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = "
-                     + dev.ferry.transforms.Identifiers.literal(publication))) {
-            while (rs.next()) {
-                tables.add(new TableId(rs.getString(1), rs.getString(2)));
-            }
+        List<TableId> tables;
+        try (Connection c = Db.open(s.source(), "source", "switch")) {
+            tables = Publication.tables(c, publication);
         } catch (SQLException e) {
             throw ServerErrors.during("reading the publication", "source", e);
         }

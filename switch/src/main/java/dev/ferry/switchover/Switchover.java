@@ -1,4 +1,4 @@
-package dev.ferry.cli.switchover;
+package dev.ferry.switchover;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
@@ -9,6 +9,10 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.StateStore;
+import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.catalog.Publication;
+import dev.ferry.switchover.internal.HookCommand;
+import dev.ferry.switchover.internal.SlotHealth;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -30,7 +34,7 @@ public final class Switchover {
     static final String DONE = "done";
     static final String ABORTED = "aborted";
 
-    public record Options(Duration timeout, long sequenceMargin, String thenCommand) {}
+    public record Options(Duration timeout, long sequenceMargin, String thenCommand, java.util.Set<String> skipSequences) {}
 
     public record Result(Lsn fence, long heldMillis, long drainMillis, int sequences) {}
 
@@ -94,8 +98,13 @@ public final class Switchover {
             throw new FerryException(ExitCode.USAGE, "the run is in phase " + run.phase() + ", not streaming; wait for "
                     + "\"ferry start\" to finish its snapshot, then switch");
         }
-        requireStreaming(run);
+        try (Connection c = Db.open(source, "source", "switch")) {
+            SlotHealth.require(c, run.slot());
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the replication slot", "source", e);
+        }
         validateForeignKeys();
+        Sequences.Plan sequencePlan = planSequences(run, options.skipSequences());
         awaitSmallLag(run.slot(), options.timeout().dividedBy(2));
         long deadline = System.nanoTime() + options.timeout().toNanos();
         store.setSwitchState(FENCING, null, null);
@@ -115,7 +124,7 @@ public final class Switchover {
             store.setSwitchState(DRAINING, fenceLsn, null);
             awaitApplied(fenceLsn, deadline);
             drained = System.nanoTime();
-            sequences = SequenceCopy.copy(source, target, store, options.sequenceMargin());
+            sequences = carrySequences(sequencePlan, options.sequenceMargin());
             if (store.appliedLsn().compareTo(fenceLsn) < 0) {
                 throw FerryException.internal("the applied position moved back below the fence", null);
             }
@@ -133,6 +142,14 @@ public final class Switchover {
                 TimeUnit.NANOSECONDS.toMillis(drained - held), sequences);
     }
 
+    private int carrySequences(Sequences.Plan plan, long margin) {
+        try (Connection s = Db.open(source, "source", "switch"); Connection t = Db.open(target, "target", "switch")) {
+            return Sequences.carry(s, t, plan.mapped(), margin);
+        } catch (SQLException e) {
+            throw ServerErrors.during("setting sequences", "target", e);
+        }
+    }
+
     private void trafficStep(Options options) {
         if (options.thenCommand() != null) {
             HookCommand.run(options.thenCommand(), out);
@@ -140,42 +157,30 @@ public final class Switchover {
         fence.releaseToTarget();
     }
 
-    private void requireStreaming(RunInfo run) {
-        try (Connection c = Db.open(source, "source", "switch"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = "
-                     + dev.ferry.transforms.Identifiers.literal(run.slot()))) {
-            if (!rs.next()) {
-                throw new FerryException(ExitCode.USAGE, "replication slot \"" + run.slot() + "\" does not exist on the "
-                        + "source; the run cannot be switched (start over with \"ferry start\")");
-            }
-            if (!rs.getBoolean(1)) {
-                throw new FerryException(ExitCode.USAGE, "nothing is streaming: slot \"" + run.slot() + "\" has no "
-                        + "reader; start \"ferry stream\" (or \"ferry start\"), wait for lag to reach zero, then switch");
-            }
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading the replication slot", "source", e);
+    /** Foreign keys were created NOT VALID; validating them is online but slow, so it happens before the fence. */
+    private void validateForeignKeys() {
+        int n = ForeignKeys.validateAll(target, store.schema(), m -> { });
+        if (n > 0) {
+            out.println("Validated " + n + " foreign key(s) on the target.");
         }
     }
 
-    /** Foreign keys were created NOT VALID; validating them is online but slow, so it happens before the fence. */
-    private void validateForeignKeys() {
-        try (Connection c = Db.open(target, "target", "switch"); Statement s = c.createStatement()) {
-            java.util.List<String> todo = new java.util.ArrayList<>();
-            try (ResultSet rs = s.executeQuery("SELECT format('ALTER TABLE %s VALIDATE CONSTRAINT %I', "
-                    + "conrelid::regclass, conname) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated "
-                    + "AND connamespace::regnamespace::text <> " + dev.ferry.transforms.Identifiers.literal(store.schema()))) {
-                while (rs.next()) {
-                    todo.add(rs.getString(1));
-                }
+    /** Maps every sequence of the migrated tables, refusing (before any write is held) those it cannot carry. */
+    private Sequences.Plan planSequences(RunInfo run, java.util.Collection<String> skip) {
+        try (Connection s = Db.open(source, "source", "switch"); Connection t = Db.open(target, "target", "switch")) {
+            java.util.List<dev.ferry.transforms.TableId> relations = Publication.relations(s, run.publication());
+            java.util.List<dev.ferry.core.catalog.SequenceInfo> sequences = new CatalogReader(s, store.schema())
+                    .read(Publication.tables(s, run.publication())).sequences();
+            Sequences.Plan plan = Sequences.plan(s, t, sequences, store.targetTables(), new java.util.HashSet<>(relations));
+            java.util.List<Sequences.Problem> refused = plan.unskipped(skip);
+            if (!refused.isEmpty()) {
+                throw new FerryException(ExitCode.USAGE, "cannot carry " + refused.size() + " sequence(s) to the target: "
+                        + Sequences.names(refused) + "; nothing was changed; fix them, or pass --skip-sequence NAME for "
+                        + "each one you will set on the target yourself");
             }
-            for (String sql : todo) {
-                s.execute(sql);
-            }
-            if (!todo.isEmpty()) {
-                out.println("Validated " + todo.size() + " foreign key(s) on the target.");
-            }
+            return plan.without(skip);
         } catch (SQLException e) {
-            throw ServerErrors.during("validating foreign keys before the switch", "target", e);
+            throw ServerErrors.during("reading the publication", "source", e);
         }
     }
 
@@ -188,22 +193,12 @@ public final class Switchover {
      */
     private void awaitSmallLag(String slot, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
-        try (Connection c = Db.open(source, "source", "switch"); Statement s = c.createStatement()) {
+        try (Connection c = Db.open(source, "source", "switch")) {
             while (System.nanoTime() < deadline) {
-                Lsn current;
-                Lsn confirmed;
                 // The slot's confirmed position passes only what the target committed: on a quiet source it is
                 // the better evidence, since the stream records nothing while there is nothing to apply.
-                try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text, coalesce(confirmed_flush_lsn, "
-                        + "'0/0')::text FROM pg_replication_slots WHERE slot_name = "
-                        + dev.ferry.transforms.Identifiers.literal(slot))) {
-                    if (!rs.next()) {
-                        return;
-                    }
-                    current = Lsn.parse(rs.getString(1));
-                    confirmed = Lsn.parse(rs.getString(2));
-                }
-                if (current.bytesSince(Lsn.max(confirmed, store.appliedLsn())) <= SMALL_LAG) {
+                SlotHealth.Reading r = SlotHealth.read(c, slot);
+                if (r.current().bytesSince(Lsn.max(r.confirmed(), store.appliedLsn())) <= SMALL_LAG) {
                     return;
                 }
                 Thread.sleep(20);

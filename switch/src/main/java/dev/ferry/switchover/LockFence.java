@@ -1,4 +1,4 @@
-package dev.ferry.cli.switchover;
+package dev.ferry.switchover;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;

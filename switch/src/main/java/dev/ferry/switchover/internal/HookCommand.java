@@ -1,4 +1,4 @@
-package dev.ferry.cli.switchover;
+package dev.ferry.switchover.internal;
 
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
@@ -8,12 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the user's {@code --then} command: the traffic step when Ferry does not manage PgBouncer itself. */
-final class HookCommand {
+public final class HookCommand {
     static final long TIMEOUT_SECONDS = 30;
 
     private HookCommand() {}
 
-    static void run(String command, PrintWriter out) {
+    public static void run(String command, PrintWriter out) {
         try {
             Process p = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true).start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

@@ -1,4 +1,4 @@
-package dev.ferry.cli.switchover;
+package dev.ferry.switchover;
 
 import java.time.Duration;
 
