@@ -41,7 +41,7 @@ class SwitchIT extends WithServers {
         return f;
     }
 
-    private static Connection connect(String uri) throws SQLException {
+    static Connection connect(String uri) throws SQLException {
         Matcher m = Pattern.compile("postgresql://([^@]+)@([^/]+)/(.+)").matcher(uri);
         assertTrue(m.matches(), uri);
         Properties p = new Properties();
@@ -103,9 +103,12 @@ class SwitchIT extends WithServers {
                     + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])"));
             assertEquals(acknowledged.size(), onTarget, "every acknowledged write is on the target");
             assertTrue(acknowledged.size() > 100, "the writers wrote " + acknowledged.size());
-            assertFalse(FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
-                    "--fence", "pgbouncer", "--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini",
-                    bouncer.iniFile().toString()).err().isEmpty(), "a second switch says it was already done");
+            FerryRun again = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                    "--fence", "pgbouncer", "--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini", bouncer.iniFile().toString());
+            assertEquals(0, again.exit(), again.all());
+            assertTrue(again.out().contains("already switched over"), "a second switch says it was already done: "
+                    + again.all());
+            assertTrue(ferry.output().contains("switched over"), "the stream stopped at the switch:\n" + ferry.output());
         }
     }
 

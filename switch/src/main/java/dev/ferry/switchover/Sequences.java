@@ -102,35 +102,70 @@ public final class Sequences {
 
     /**
      * Reads every mapped sequence on the source in one query and sets it on the target in one statement, moved
-     * {@code margin} further in its direction and kept within the target's bounds. Returns how many were set.
+     * {@code margin} further in its direction and kept within the target's bounds. Only moves a target sequence
+     * forward: after a traffic step the application may already have used it there. Returns how many sequences
+     * are now at or past the source's value (those set and those already there).
      */
     public static int carry(Connection source, Connection target, List<Mapped> sequences, long margin) {
         if (sequences.isEmpty()) {
             return 0;
         }
         List<Value> values = readAll(source, sequences);
-        String[] names = new String[sequences.size()];
-        Long[] lasts = new Long[sequences.size()];
-        Boolean[] called = new Boolean[sequences.size()];
+        Map<String, Long> onTarget = targetPositions(target, sequences);
+        List<String> names = new ArrayList<>();
+        List<Long> lasts = new ArrayList<>();
+        List<Boolean> called = new ArrayList<>();
+        int already = 0;
         for (int i = 0; i < sequences.size(); i++) {
             Mapped m = sequences.get(i);
             Value v = next(m, values.get(i), margin);
-            names[i] = m.target();
-            lasts[i] = v.lastValue();
-            called[i] = v.called();
+            long increment = m.source().increment();
+            // The last value handed out (or, not yet called, the one before the next).
+            long position = v.called() ? v.lastValue() : v.lastValue() - increment;
+            Long current = onTarget.get(m.target());
+            if (current != null && (increment > 0 ? current >= position : current <= position)) {
+                already++;
+                continue;
+            }
+            names.add(m.target());
+            lasts.add(v.lastValue());
+            called.add(v.called());
+        }
+        if (names.isEmpty()) {
+            return already;
         }
         try (PreparedStatement ps = target.prepareStatement("SELECT count(setval(u.name::regclass, u.v, u.called)) "
                 + "FROM unnest(?::text[], ?::int8[], ?::bool[]) AS u(name, v, called)")) {
-            ps.setArray(1, target.createArrayOf("text", names));
-            ps.setArray(2, target.createArrayOf("int8", lasts));
-            ps.setArray(3, target.createArrayOf("bool", called));
+            ps.setArray(1, target.createArrayOf("text", names.toArray()));
+            ps.setArray(2, target.createArrayOf("int8", lasts.toArray()));
+            ps.setArray(3, target.createArrayOf("bool", called.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getInt(1);
+                return already + rs.getInt(1);
             }
         } catch (SQLException e) {
             throw ServerErrors.during("setting sequences", "target", e);
         }
+    }
+
+    /** Each target sequence's last value handed out, absent when it was never called. */
+    private static Map<String, Long> targetPositions(Connection target, List<Mapped> sequences) {
+        Map<String, Long> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = target.prepareStatement("SELECT u.name, pg_sequence_last_value(u.name::regclass) "
+                + "FROM unnest(?::text[]) AS u(name)")) {
+            ps.setArray(1, target.createArrayOf("text", sequences.stream().map(Mapped::target).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long v = rs.getLong(2);
+                    if (!rs.wasNull()) {
+                        out.put(rs.getString(1), v);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading sequences", "target", e);
+        }
+        return out;
     }
 
     /**

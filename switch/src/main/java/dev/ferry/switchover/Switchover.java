@@ -1,5 +1,12 @@
 package dev.ferry.switchover;
 
+import static dev.ferry.switchover.SwitchState.ABORTED;
+import static dev.ferry.switchover.SwitchState.DONE;
+import static dev.ferry.switchover.SwitchState.DRAINING;
+import static dev.ferry.switchover.SwitchState.FENCING;
+import static dev.ferry.switchover.SwitchState.PROTECTED;
+import static dev.ferry.switchover.SwitchState.TRAFFIC;
+
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
 import dev.ferry.core.ExitCode;
@@ -9,152 +16,221 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.StateStore;
-import dev.ferry.core.catalog.CatalogReader;
-import dev.ferry.core.catalog.Publication;
+import dev.ferry.switchover.internal.Blockers;
 import dev.ferry.switchover.internal.HookCommand;
 import dev.ferry.switchover.internal.SlotHealth;
+import dev.ferry.switchover.internal.SourceProtection;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The cut-over. Its progress is recorded in the state store at every step, so a killed switch is finished
- * (once the traffic step began) or undone (before that) by running it again. Nothing slow runs while writes
- * are held: the window holds only the fence message, the drain to it, the sequence copy and the traffic step.
+ * The cut-over, as the state machine of {@link SwitchState}: each step is recorded in the state store before it
+ * is taken, so a switch killed at any moment is finished (once the source's protection is committed) or undone
+ * (before that) by running it again. Nothing slow runs while writes are held: the window holds only the fence
+ * message, the drain to it, the sequence values and the commit of the source's protection, which takes no lock
+ * of its own ({@link SourceProtection}).
  */
 public final class Switchover {
-    /** Switch states as stored; never renamed. */
-    static final String FENCING = "fencing";
-    static final String DRAINING = "draining";
-    static final String TRAFFIC = "traffic";
-    static final String DONE = "done";
-    static final String ABORTED = "aborted";
+    /**
+     * @param beforeFence checks of other parts that must hold before a fresh switch holds any write (e.g. the
+     *                    deferred unique indexes are built); throws to refuse
+     */
+    public record Options(Duration timeout, long sequenceMargin, String thenCommand, Set<String> skipSequences,
+                          Runnable beforeFence) {}
 
-    public record Options(Duration timeout, long sequenceMargin, String thenCommand, java.util.Set<String> skipSequences) {}
-
-    public record Result(Lsn fence, long heldMillis, long drainMillis, int sequences) {}
+    /** @param heldMillis -1 when this run only finished or confirmed an earlier switch */
+    public record Result(Lsn fence, long heldMillis, long drainMillis, int sequences, String note) {}
 
     private final ConnectionSpec source;
     private final ConnectionSpec target;
     private final StateStore store;
     private final Fence fence;
+    private final MigratedTables tables;
+    private final SourceProtection protection;
     private final PrintWriter out;
 
-    public Switchover(ConnectionSpec source, ConnectionSpec target, StateStore store, Fence fence, PrintWriter out) {
+    public Switchover(ConnectionSpec source, ConnectionSpec target, StateStore store, Fence fence, MigratedTables tables,
+                      PrintWriter out) {
         this.source = source;
         this.target = target;
         this.store = store;
         this.fence = fence;
+        this.tables = tables;
+        this.protection = new SourceProtection(store.schema(), tables.relations());
         this.out = out;
     }
 
-    /** Undoes an unfinished switch, or finishes one whose traffic step had begun. Returns true when it acted. */
-    public boolean recover(Options options) {
-        String state = store.switchState().orElse(null);
-        if (state == null || state.equals(DONE) || state.equals(ABORTED)) {
-            return false;
-        }
-        if (state.equals(TRAFFIC)) {
-            out.println("An earlier switch was stopped during its traffic step; finishing it.");
-            trafficStep(options);
-            store.setSwitchState(DONE, null, null);
-            store.setPhase(Phase.SWITCHED);
-            return true;
-        }
-        out.println("An earlier switch was stopped while writes were held (" + state + "); undoing it.");
-        fence.recover();
-        store.setSwitchState(ABORTED, null, null);
-        return true;
+    private SwitchState recorded() {
+        return store.switchState().flatMap(SwitchState::parse).orElse(null);
     }
 
-    /** {@code ferry switch --abort}. */
-    public void abort() {
-        String state = store.switchState().orElse(null);
-        if (state == null || state.equals(ABORTED)) {
-            out.println("No switch is under way; nothing to undo.");
-            return;
+    private boolean sourceProtected() {
+        try (Connection c = Db.open(source, "source", "switch")) {
+            return protection.isProtected(c);
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the source's write protection", "source", e);
         }
-        if (state.equals(DONE) || state.equals(TRAFFIC)) {
-            throw new FerryException(ExitCode.USAGE, "the switch already sent traffic to the target; it cannot be "
-                    + "undone by Ferry (point the application back by hand if you must)");
-        }
-        fence.recover();
-        store.setSwitchState(ABORTED, null, null);
-        out.println("Switch undone: writes go to the source again.");
     }
 
+    private void record(SwitchState state, Lsn fenceLsn, String detail) {
+        store.setSwitchState(state.stored, fenceLsn, detail);
+    }
+
+    /** {@code ferry switch}: finishes or undoes what an earlier one left, then switches. */
     public Result run(Options options) {
+        SwitchState state = recorded();
+        switch (SwitchState.recovery(state, sourceProtected())) {
+            case ALREADY_DONE -> {
+                onSource(protection::protectAgain);
+                fence.recover();
+                return new Result(null, -1, -1, 0, "this run was already switched over; the source still refuses "
+                        + "writes (run \"ferry cleanup\" once you are done)");
+            }
+            case FINISH -> {
+                out.println("An earlier switch was stopped after the source was write-protected (" + state.stored
+                        + "); finishing it.");
+                out.flush();
+                onSource(protection::protectAgain);
+                int sequences = carrySequences(planSequences(options.skipSequences()), options.sequenceMargin());
+                trafficStep(options, false);
+                return new Result(null, -1, -1, sequences, "finished the interrupted switch");
+            }
+            case UNDO_THEN_SWITCH -> {
+                out.println("An earlier switch was stopped before its traffic step (" + state.stored + "); undoing it "
+                        + "first.");
+                out.flush();
+                undo();
+            }
+            case NONE -> { }
+        }
+        return fresh(options);
+    }
+
+    /** {@code ferry switch --abort}. Never fails for a state it cannot undo: it says so. */
+    public String abort() {
+        SwitchState state = recorded();
+        boolean prot = sourceProtected();
+        if ((state == null || state == ABORTED) && !prot) {
+            fence.recover();
+            return "No switch is under way; nothing to undo.";
+        }
+        if (state != null && !SwitchState.undoable(state)) {
+            return state == DONE ? "The run was switched over; Ferry cannot undo that (point the application back by "
+                    + "hand, and lift the source's protection with DROP TRIGGER ferry_fence, if you must)."
+                    : "The switch's traffic step had begun, so it cannot be undone; run \"ferry switch\" to finish it.";
+        }
+        undo();
+        return "Switch undone: writes go to the source again and the stream continues.";
+    }
+
+    /** Undo before the traffic step: the source first, so resumed clients meet a writable source. */
+    private void undo() {
+        onSource(protection::unprotect);
+        fence.recover();
+        record(ABORTED, null, null);
+    }
+
+    private Result fresh(Options options) {
         RunInfo run = store.run().orElseThrow(() -> new FerryException(ExitCode.USAGE, "there is no Ferry run on this "
                 + "target; run \"ferry start\" first"));
-        if (store.switchState().filter(DONE::equals).isPresent()) {
-            throw new FerryException(ExitCode.USAGE, "this run was already switched over; nothing to do (run \"ferry "
-                    + "cleanup\" to drop the slot and the state once you are done)");
-        }
         if (run.phase() != Phase.STREAMING) {
             throw new FerryException(ExitCode.USAGE, "the run is in phase " + run.phase() + ", not streaming; wait for "
                     + "\"ferry start\" to finish its snapshot, then switch");
         }
-        try (Connection c = Db.open(source, "source", "switch")) {
-            SlotHealth.require(c, run.slot());
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading the replication slot", "source", e);
-        }
+        onSource(c -> SlotHealth.require(c, run.slot()));
+        options.beforeFence().run();
+        refusePreparedTransactions();
         validateForeignKeys();
-        Sequences.Plan sequencePlan = planSequences(run, options.skipSequences());
+        Sequences.Plan sequencePlan = planSequences(options.skipSequences());
         awaitSmallLag(run.slot(), options.timeout().dividedBy(2));
         long deadline = System.nanoTime() + options.timeout().toNanos();
-        store.setSwitchState(FENCING, null, null);
-        long t0 = System.nanoTime();
+        record(FENCING, null, "{\"fence\": \"" + fence.name() + "\"}");
+        Duration queued;
         try {
-            fence.hold(options.timeout());
+            queued = fence.hold(options.timeout());
         } catch (RuntimeException e) {
-            store.setSwitchState(ABORTED, null, null);
+            record(ABORTED, null, null);
             throw e;
         }
-        long held = System.nanoTime();
+        long held = System.nanoTime() - queued.toNanos();
         Lsn fenceLsn;
         long drained;
         int sequences;
         try {
             fenceLsn = emitFence();
-            store.setSwitchState(DRAINING, fenceLsn, null);
+            record(DRAINING, fenceLsn, null);
             awaitApplied(fenceLsn, deadline);
             drained = System.nanoTime();
             sequences = carrySequences(sequencePlan, options.sequenceMargin());
-            if (store.appliedLsn().compareTo(fenceLsn) < 0) {
-                throw FerryException.internal("the applied position moved back below the fence", null);
-            }
+            fence.protect(protection);
         } catch (RuntimeException e) {
             fence.release();
-            store.setSwitchState(ABORTED, null, null);
+            undo();
             throw e;
         }
-        store.setSwitchState(TRAFFIC, null, null);
-        trafficStep(options);
+        record(PROTECTED, null, null);
+        long released = trafficStep(options, true);
+        long heldMillis = TimeUnit.NANOSECONDS.toMillis(released - held);
+        store.setSwitchState(DONE.stored, null, "{\"fence\": \"" + fence.name() + "\", \"held_ms\": " + heldMillis
+                + ", \"queued_ms\": " + queued.toMillis() + "}");
+        return new Result(fenceLsn, heldMillis, TimeUnit.NANOSECONDS.toMillis(drained - held), sequences, null);
+    }
+
+    /**
+     * Sends the application to the target, then records DONE. Returns when writes were released.
+     *
+     * @param undoable true on the first pass: a PgBouncer step that failed before moving anyone is undone
+     */
+    private long trafficStep(Options options, boolean undoable) {
+        record(TRAFFIC, null, null);
+        try {
+            fence.sendTraffic(() -> {
+                if (options.thenCommand() != null) {
+                    HookCommand.run(options.thenCommand(), out);
+                }
+            });
+        } catch (Fence.NotMoved e) {
+            if (undoable) {
+                undo();
+                throw new FerryException(ExitCode.PROBLEMS, "the PgBouncer step failed (" + e.getMessage() + "); "
+                        + "PgBouncer was put back on the source, which takes writes again, and the stream continues; "
+                        + "nothing was switched; fix it and run \"ferry switch\" again");
+            }
+            throw stillHeld(e);
+        } catch (RuntimeException e) {
+            throw stillHeld(e);
+        }
         long released = System.nanoTime();
-        store.setSwitchState(DONE, null, "{\"held_ms\": " + TimeUnit.NANOSECONDS.toMillis(released - held) + "}");
+        record(DONE, null, null);
         store.setPhase(Phase.SWITCHED);
-        return new Result(fenceLsn, TimeUnit.NANOSECONDS.toMillis(released - held),
-                TimeUnit.NANOSECONDS.toMillis(drained - held), sequences);
+        return released;
     }
 
-    private int carrySequences(Sequences.Plan plan, long margin) {
-        try (Connection s = Db.open(source, "source", "switch"); Connection t = Db.open(target, "target", "switch")) {
-            return Sequences.carry(s, t, plan.mapped(), margin);
+    private static FerryException stillHeld(RuntimeException e) {
+        return new FerryException(ExitCode.PROBLEMS, "the traffic step failed: " + e.getMessage() + "; the source "
+                + "refuses writes and the target has every change, so no write is lost, but the application is held; "
+                + "fix it and run \"ferry switch\" again to finish (the --then command runs again)", e);
+    }
+
+    private void refusePreparedTransactions() {
+        List<String> gids;
+        try (Connection c = Db.open(source, "source", "switch")) {
+            gids = Blockers.preparedTransactions(c, tables.relations());
         } catch (SQLException e) {
-            throw ServerErrors.during("setting sequences", "target", e);
+            throw ServerErrors.during("reading prepared transactions", "source", e);
         }
-    }
-
-    private void trafficStep(Options options) {
-        if (options.thenCommand() != null) {
-            HookCommand.run(options.thenCommand(), out);
+        if (!gids.isEmpty()) {
+            throw new FerryException(ExitCode.USAGE, "prepared transaction(s) " + String.join(", ", gids) + " hold locks "
+                    + "on migrated tables; the fence would wait for them and their COMMIT PREPARED would be a write after "
+                    + "it; COMMIT PREPARED or ROLLBACK PREPARED them, then switch; nothing was changed");
         }
-        fence.releaseToTarget();
     }
 
     /** Foreign keys were created NOT VALID; validating them is online but slow, so it happens before the fence. */
@@ -166,13 +242,11 @@ public final class Switchover {
     }
 
     /** Maps every sequence of the migrated tables, refusing (before any write is held) those it cannot carry. */
-    private Sequences.Plan planSequences(RunInfo run, java.util.Collection<String> skip) {
+    private Sequences.Plan planSequences(Set<String> skip) {
         try (Connection s = Db.open(source, "source", "switch"); Connection t = Db.open(target, "target", "switch")) {
-            java.util.List<dev.ferry.transforms.TableId> relations = Publication.relations(s, run.publication());
-            java.util.List<dev.ferry.core.catalog.SequenceInfo> sequences = new CatalogReader(s, store.schema())
-                    .read(Publication.tables(s, run.publication())).sequences();
-            Sequences.Plan plan = Sequences.plan(s, t, sequences, store.targetTables(), new java.util.HashSet<>(relations));
-            java.util.List<Sequences.Problem> refused = plan.unskipped(skip);
+            Sequences.Plan plan = Sequences.plan(s, t, tables.sequences(s, store.schema()), store.targetTables(),
+                    Set.copyOf(tables.relations()));
+            List<Sequences.Problem> refused = plan.unskipped(skip);
             if (!refused.isEmpty()) {
                 throw new FerryException(ExitCode.USAGE, "cannot carry " + refused.size() + " sequence(s) to the target: "
                         + Sequences.names(refused) + "; nothing was changed; fix them, or pass --skip-sequence NAME for "
@@ -180,7 +254,15 @@ public final class Switchover {
             }
             return plan.without(skip);
         } catch (SQLException e) {
-            throw ServerErrors.during("reading the publication", "source", e);
+            throw ServerErrors.during("reading sequences", "source", e);
+        }
+    }
+
+    private int carrySequences(Sequences.Plan plan, long margin) {
+        try (Connection s = Db.open(source, "source", "switch"); Connection t = Db.open(target, "target", "switch")) {
+            return Sequences.carry(s, t, plan.mapped(), margin);
+        } catch (SQLException e) {
+            throw ServerErrors.during("setting sequences", "target", e);
         }
     }
 
@@ -210,9 +292,12 @@ public final class Switchover {
         }
     }
 
+    /** The stream recognises the fence by this prefix (heartbeats are logical messages too). */
+    public static final String FENCE_PREFIX = "ferry.fence";
+
     private Lsn emitFence() {
         try (Connection c = Db.open(source, "source", "switch"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(true, 'ferry.fence', now()::text)::text")) {
+             ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(true, '" + FENCE_PREFIX + "', now()::text)::text")) {
             rs.next();
             return Lsn.parse(rs.getString(1));
         } catch (SQLException e) {
@@ -238,6 +323,18 @@ public final class Switchover {
                 Thread.currentThread().interrupt();
                 throw FerryException.internal("interrupted while draining", e);
             }
+        }
+    }
+
+    private interface SourceStep {
+        void run(Connection c);
+    }
+
+    private void onSource(SourceStep step) {
+        try (Connection c = Db.open(source, "source", "switch")) {
+            step.run(c);
+        } catch (SQLException e) {
+            throw ServerErrors.during("connecting for the switch", "source", e);
         }
     }
 }

@@ -451,6 +451,24 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    /** The fence LSN the current switch attempt recorded, if any. */
+    public Optional<Lsn> switchFence() {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT fence_lsn::text FROM " + q + ".switch")) {
+            return rs.next() && rs.getString(1) != null ? Optional.of(Lsn.parse(rs.getString(1))) : Optional.empty();
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+    }
+
+    /** The switch attempt's recorded detail (JSON text), if any. */
+    public Optional<String> switchDetail() {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT detail::text FROM " + q + ".switch")) {
+            return rs.next() && rs.getString(1) != null ? Optional.of(rs.getString(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+    }
+
     public void setSwitchState(String state, Lsn fence, String detailJson) {
         update("INSERT INTO " + q + ".switch (state, fence_lsn, detail) VALUES (?, ?::pg_lsn, ?::jsonb) ON CONFLICT (id) DO UPDATE "
                 + "SET state = excluded.state, fence_lsn = coalesce(excluded.fence_lsn, switch.fence_lsn), "
