@@ -118,6 +118,15 @@ public final class Stream {
                 throw new FerryException(ExitCode.USAGE, "the snapshot of this run has not finished; run \"ferry start\" "
                         + "(or \"ferry snapshot\") to finish it, then stream");
             }
+            // Past the switch's protection the target belongs to the application: nothing may be applied over it.
+            String sw = store.switchState().orElse("");
+            if (run.phase() == Phase.SWITCHED || sw.equals("protected") || sw.equals("traffic") || sw.equals("done")) {
+                throw new FerryException(ExitCode.USAGE, run.phase() == Phase.SWITCHED || sw.equals("done")
+                        ? "this run was switched over to the target; there is nothing more to stream (run \"ferry "
+                        + "cleanup\" once you are done)"
+                        : "a switch of this run is past its fence (" + sw + "); finish it with \"ferry switch\" or undo it "
+                        + "with \"ferry switch --abort\", then stream");
+            }
             applied = store.appliedLsn();
             floors = store.tableFloors();
         } catch (FerryException e) {

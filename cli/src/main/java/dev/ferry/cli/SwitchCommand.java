@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "switch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Cut over to the target while \"ferry start\" or \"ferry stream\" runs: hold writes on the source, "
-                + "wait until the stream has applied everything (lag exactly zero), copy sequences, switch traffic, and "
+                + "wait until the stream has applied everything (lag exactly zero), set sequences, switch traffic, and "
                 + "report how long writes were held.",
                 "On timeout or failure before the traffic step, writes are released to the source and nothing changes. "
                         + "A killed switch is finished (once the source was write-protected) or undone by running it "
@@ -63,7 +63,8 @@ final class SwitchCommand implements Callable<Integer> {
     String pgbouncerDatabase;
 
     @Option(names = "--sequence-margin", defaultValue = "0", paramLabel = "N",
-            description = "Add N to every sequence copied, as a safety margin (default: ${DEFAULT-VALUE}).")
+            description = "Move every sequence N further in its own direction than the source's value, as a "
+                    + "safety margin (default: ${DEFAULT-VALUE}).")
     long sequenceMargin;
 
     @Option(names = "--skip-sequence", paramLabel = "NAME", description = "Switch even though sequence NAME cannot "

@@ -33,7 +33,11 @@ import org.junit.jupiter.api.Test;
 class SwitchKillIT extends WithServers {
     static final Pattern HELD = Pattern.compile("writes were held for (\\d+) ms");
 
-    record Round(String fence, boolean abort, long killAfterMillis) {}
+    /** Where to kill: as soon as the switch recorded {@code killAt} (or a later step), then {@code extraMillis} more. */
+    record Round(String fence, boolean abort, String killAt, long extraMillis) {}
+
+    /** The switch's recorded steps in order; "start" kills before it recorded any. */
+    static final List<String> STEPS = List.of("start", "fencing", "draining", "protected", "traffic", "done");
 
     @Test
     void aSwitchKilledAtRandomMomentsEndsInOneOfThreeStatesAndIsResolvedWithoutLosingAWrite() throws Exception {
@@ -50,7 +54,8 @@ class SwitchKillIT extends WithServers {
             List<Long> held = new ArrayList<>();
             int clientErrors = 0;
             for (int i = 0; i < rounds; i++) {
-                Round r = new Round(fence, i % 2 == 1, 300 + random.nextInt(4200));
+                String at = STEPS.get(random.nextInt(STEPS.size() - 1));
+                Round r = new Round(fence, i % 2 == 1, at, random.nextInt(at.equals("traffic") ? 900 : 300));
                 clientErrors += round("k" + fence.charAt(0) + i + "x" + Math.abs(seed % 1000), r, held, report);
             }
             Collections.sort(held);
@@ -93,7 +98,8 @@ class SwitchKillIT extends WithServers {
                 args.addAll(List.of("--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini", bouncer.iniFile().toString()));
             }
             RunningFerry sw = RunningFerry.start(tmp.resolve(db + "-switch.log"), args.toArray(String[]::new));
-            Thread.sleep(r.killAfterMillis());
+            awaitStep(db, r.killAt(), sw);
+            Thread.sleep(r.extraMillis());
             sw.kill();
             String afterKill = outcome(src, tgt);
             assertTrue(afterKill.startsWith("switched") || afterKill.startsWith("held")
@@ -104,10 +110,13 @@ class SwitchKillIT extends WithServers {
                 FerryRun abort = FerryRun.run(withAbort(args));
                 assertEquals(0, abort.exit(), context + ": " + abort.all() + "\nswitch:\n" + sw.output());
                 String afterAbort = outcome(src, tgt);
-                if (!afterKill.startsWith("switched")) {
-                    assertTrue(afterAbort.startsWith("not switched"), context + ": after --abort: " + afterAbort);
+                if (afterAbort.startsWith("not switched")) {
                     Thread.sleep(500);
                     ferry.awaitCaughtUp(pair.source(), pair.target(), db, Duration.ofSeconds(60));
+                } else {
+                    // Too late to undo: the traffic step had begun. --abort says so and leaves it for the re-run.
+                    assertTrue(abort.out().contains("cannot be undone") || abort.out().contains("cannot undo"),
+                            context + ": after --abort: " + afterAbort + "\n" + abort.all());
                 }
             }
             FerryRun again = FerryRun.run(args.toArray(String[]::new));
@@ -117,6 +126,7 @@ class SwitchKillIT extends WithServers {
             if (m.find()) {
                 held.add(Long.parseLong(m.group(1)));
             }
+            report.append(context).append(": re-run: ").append(again.out().strip().replace('\n', ' ')).append('\n');
             String end = outcome(src, tgt);
             assertTrue(end.startsWith("switched"), context + ": at the end: " + end);
             Thread.sleep(500);
@@ -137,6 +147,27 @@ class SwitchKillIT extends WithServers {
             }
         }
         return errors.get();
+    }
+
+    /** Polls the recorded step until it reaches {@code step}; "start" waits a little for the JVM instead. */
+    private static void awaitStep(String db, String step, RunningFerry sw) throws InterruptedException {
+        if (step.equals("start")) {
+            Thread.sleep(500);
+            return;
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && sw.alive()) {
+            String state;
+            try {
+                state = pair.target().queryValue(db, "SELECT coalesce((SELECT state FROM ferry.switch), 'start')");
+            } catch (RuntimeException e) {
+                state = "start";
+            }
+            if (STEPS.indexOf(state) >= STEPS.indexOf(step) || state.equals("aborted")) {
+                return;
+            }
+            Thread.sleep(3);
+        }
     }
 
     private static String[] withAbort(List<String> args) {

@@ -14,7 +14,10 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Every kind of sequence a migrated table uses is carried, read from the sequence itself: a default calling a
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * a serial, a descending sequence, one never called since {@code setval(..., false)}; one shared with a table
  * that is not migrated is named and refused.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SequencesIT {
     static ServerPair pair;
     static final String DB = "seqs";
@@ -69,6 +73,7 @@ class SequencesIT {
     }
 
     @Test
+    @Order(1)
     void everySequenceIsSetAtOrPastTheSourceAndASharedOneIsRefused() throws Exception {
         try (Connection s = pair.source().connect(DB); Connection t = pair.target().connect(DB)) {
             Sequences.Plan plan = plan(s, t);
@@ -86,6 +91,7 @@ class SequencesIT {
     }
 
     @Test
+    @Order(2)
     void aMarginMovesEachSequenceInItsOwnDirectionAndNothingMovesBack() throws Exception {
         pair.source().execute(DB, "SELECT setval('down_seq', -5000)");
         try (Connection s = pair.source().connect(DB); Connection t = pair.target().connect(DB)) {
@@ -96,6 +102,27 @@ class SequencesIT {
             Sequences.carry(s, t, plan.mapped(), 0);
             assertEquals("9001", pair.target().queryValue(DB, "SELECT nextval('c_id_seq')"),
                     "a target already past the source is left alone");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aSequenceFerrysRoleCannotReadIsNamedWithTheGrantAndCanBeSkipped() throws Exception {
+        pair.source().execute(DB, "CREATE ROLE limited LOGIN; GRANT SELECT ON a, b, c, d, e, f, outside TO limited;"
+                + "GRANT SELECT ON SEQUENCE c_id_seq, down_seq, fresh_seq, shared_seq, b_id_seq TO limited");
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", "limited");
+        try (Connection s = java.sql.DriverManager.getConnection("jdbc:postgresql://" + pair.source().host() + ":"
+                + pair.source().port() + "/" + DB, p); Connection t = pair.target().connect(DB)) {
+            Sequences.Plan plan = plan(s, t);
+            List<Sequences.Problem> unreadable = plan.problems().stream()
+                    .filter(x -> x.sequence().name().equals("free_seq")).toList();
+            assertEquals(1, unreadable.size(), plan.problems().toString());
+            assertTrue(unreadable.get(0).reason().contains("cannot be read")
+                    && unreadable.get(0).reason().contains("GRANT SELECT ON SEQUENCE \"public\".\"free_seq\""), unreadable.toString());
+            assertEquals(2, plan.unskipped(List.of()).size(), "the unreadable one and the shared one");
+            assertEquals(1, plan.unskipped(List.of("free_seq")).size(), "--skip-sequence takes the bare name too");
+            assertEquals(4, plan.mapped().size());
         }
     }
 }

@@ -30,8 +30,10 @@ public final class Blockers {
     /** Prepared transactions holding any lock on the relations: their locks outlive every session ({@code pid} NULL). */
     public static List<String> preparedTransactions(Connection source, List<TableId> relations) {
         List<String> gids = new ArrayList<>();
+        // A prepared transaction's locks share the virtual transaction of its transactionid lock.
         try (PreparedStatement ps = source.prepareStatement("SELECT DISTINCT p.gid FROM pg_prepared_xacts p "
-                + "JOIN pg_locks l ON l.pid IS NULL AND l.virtualtransaction = '-1/' || p.transaction "
+                + "JOIN pg_locks x ON x.locktype = 'transactionid' AND x.pid IS NULL AND x.transactionid = p.transaction "
+                + "JOIN pg_locks l ON l.pid IS NULL AND l.locktype = 'relation' AND l.virtualtransaction = x.virtualtransaction "
                 + "WHERE l.relation IN (SELECT u::regclass FROM unnest(?::text[]) u) ORDER BY 1")) {
             ps.setArray(1, source.createArrayOf("text", relations.stream().map(TableId::quoted).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
