@@ -13,6 +13,7 @@ import dev.ferry.core.JdbcLookup;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.catalog.Publication;
 import dev.ferry.core.check.CaseOnlyColumns;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.core.state.Phase;
@@ -179,6 +180,15 @@ public final class Stream {
                 throw new FerryException(ExitCode.USAGE, "the snapshot of this run has not finished; run \"ferry start\" "
                         + "(or \"ferry snapshot\") to finish it, then stream");
             }
+            // Past the switch's protection the target belongs to the application: nothing may be applied over it.
+            String sw = store.switchState().orElse("");
+            if (run.phase() == Phase.SWITCHED || sw.equals("protected") || sw.equals("traffic") || sw.equals("done")) {
+                throw new FerryException(ExitCode.USAGE, run.phase() == Phase.SWITCHED || sw.equals("done")
+                        ? "this run was switched over to the target; there is nothing more to stream (run \"ferry "
+                        + "cleanup\" once you are done)"
+                        : "a switch of this run is past its fence (" + sw + "); finish it with \"ferry switch\" or undo it "
+                        + "with \"ferry switch --abort\", then stream");
+            }
             applied = store.appliedLsn();
             floors = store.tableFloors();
             store.recordStop(null);
@@ -282,16 +292,7 @@ public final class Stream {
     }
 
     private Map<TableId, TableSchema> sourceTables(Connection c, RunInfo run) throws SQLException {
-        List<TableId> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables "
-                + "WHERE pubname = ?")) {
-            ps.setString(1, run.publication());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(new TableId(rs.getString(1), rs.getString(2)));
-                }
-            }
-        }
+        List<TableId> ids = Publication.tables(c, run.publication());
         if (ids.isEmpty()) {
             throw new FerryException(ExitCode.USAGE, "publication \"" + run.publication() + "\" on the source lists no "
                     + "tables (or was dropped); the run must start over: run \"ferry cleanup\", then \"ferry start\"");

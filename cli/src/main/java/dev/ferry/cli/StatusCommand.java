@@ -9,6 +9,7 @@ import dev.ferry.core.PgPass;
 import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.RunStatus;
 import dev.ferry.core.state.StateStore;
+import dev.ferry.switchover.SwitchStatus;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -48,11 +49,16 @@ final class StatusCommand implements Callable<Integer> {
                 throw new FerryException(ExitCode.USAGE, "there is no Ferry run on the target " + s.target().address()
                         + "; run \"ferry start\" first");
             }
-            RunStatus st = RunStatus.read(store, source(s, store.run().get()), Duration.ofSeconds(1));
+            ConnectionSpec source = source(s, store.run().get());
+            RunStatus st = RunStatus.read(store, source, Duration.ofSeconds(1));
+            SwitchStatus sw = SwitchStatus.read(store, source);
             if (json) {
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toMap(st)));
+                Map<String, Object> m = toMap(st);
+                m.put("switch_outcome", sw.outcome().name().toLowerCase());
+                m.put("switch_detail", sw.sentence());
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             } else {
-                print(out, st, s);
+                print(out, st, s, sw);
             }
         }
         return 0;
@@ -74,7 +80,7 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private static void print(PrintWriter out, RunStatus st, Settings s) {
+    private static void print(PrintWriter out, RunStatus st, Settings s, SwitchStatus sw) {
         out.printf("run       %s -> %s, phase %s, started %s%n", st.run().source(), s.target().redacted(), st.run().phase(),
                 st.run().startedAt().truncatedTo(ChronoUnit.SECONDS));
         out.printf("running   %s%n", st.writer() != null ? st.writer()
@@ -100,7 +106,7 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("lag       %s, %.1f s (source at %s, stream at %s)%n", bytes(st.lagBytes()), st.lagSeconds(),
                     st.slot() == null ? "?" : st.slot().current(), st.position());
         }
-        out.printf("switch    %s%n", st.switchState() == null ? "not started" : st.switchState());
+        out.printf("switch    %s%n", sw.sentence());
         if (st.deadLetters() > 0) {
             out.printf("dead      %,d row(s) a transform rejected, in %s.dead_letters%n", st.deadLetters(), s.stateSchema());
         }

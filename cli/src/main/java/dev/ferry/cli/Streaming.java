@@ -4,6 +4,7 @@ import dev.ferry.applier.Stream;
 import dev.ferry.applier.StreamListener;
 import dev.ferry.core.Lsn;
 import dev.ferry.snapshot.DeferredBuilds;
+import dev.ferry.switchover.FenceWatch;
 import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -74,6 +75,12 @@ final class Streaming implements StreamListener {
             lastReport = now;
             changesAtReport = total;
         }
+    }
+
+    /** Waits at the switch's fence until the switch decides; true once the run is switched over. */
+    @Override
+    public boolean fenced(Lsn commit) {
+        return FenceWatch.switchedOver(settings.source(), settings.target(), settings.stateSchema(), commit, this::message);
     }
 
     @Override

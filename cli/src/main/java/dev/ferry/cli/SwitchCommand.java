@@ -1,23 +1,17 @@
 package dev.ferry.cli;
 
-import dev.ferry.cli.switchover.Fence;
-import dev.ferry.cli.switchover.LockFence;
-import dev.ferry.cli.switchover.PgBouncerFence;
-import dev.ferry.cli.switchover.Switchover;
+import dev.ferry.switchover.Fence;
+import dev.ferry.switchover.LockFence;
+import dev.ferry.switchover.MigratedTables;
+import dev.ferry.switchover.PgBouncerFence;
+import dev.ferry.switchover.Switchover;
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
-import dev.ferry.core.Db;
-import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.StateStore;
 import dev.ferry.snapshot.DeferredBuilds;
-import dev.ferry.transforms.TableId;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +24,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "switch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Cut over to the target while \"ferry start\" or \"ferry stream\" runs: hold writes on the source, "
-                + "wait until the stream has applied everything (lag exactly zero), copy sequences, switch traffic, and "
+                + "wait until the stream has applied everything (lag exactly zero), set sequences, switch traffic, and "
                 + "report how long writes were held.",
                 "On timeout or failure before the traffic step, writes are released to the source and nothing changes. "
-                        + "A killed switch is finished or undone by running it again."})
+                        + "A killed switch is finished (once the source was write-protected) or undone by running it "
+                        + "again; \"ferry status\" shows whether the run is not switched, held or switched."})
 final class SwitchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -49,8 +44,11 @@ final class SwitchCommand implements Callable<Integer> {
             description = "How writes are held: table locks on the source, or PAUSE in PgBouncer (default: ${DEFAULT-VALUE}).")
     String fenceKind;
 
-    @Option(names = "--then", paramLabel = "CMD", description = "Shell command that sends traffic to the target "
-            + "(run while writes are held; with --fence pgbouncer, after Ferry repoints PgBouncer).")
+    @Option(names = "--then", paramLabel = "CMD", description = "Shell command that sends traffic to the target. It "
+            + "runs once the target has every change and its sequences and the source refuses writes to the migrated "
+            + "tables, before writes are released (with --fence pgbouncer: after Ferry repoints and reloads PgBouncer, "
+            + "before RESUME). It must be idempotent: when a switch is stopped during it, the next \"ferry switch\" "
+            + "runs it again. Output is shown; a non-zero exit leaves the switch for a re-run to finish.")
     String then;
 
     @Option(names = "--pgbouncer", paramLabel = "URI", description = "PgBouncer admin console, "
@@ -65,71 +63,64 @@ final class SwitchCommand implements Callable<Integer> {
     String pgbouncerDatabase;
 
     @Option(names = "--sequence-margin", defaultValue = "0", paramLabel = "N",
-            description = "Add N to every sequence copied, as a safety margin (default: ${DEFAULT-VALUE}).")
+            description = "Move every sequence N further in its own direction than the source's value, as a "
+                    + "safety margin (default: ${DEFAULT-VALUE}).")
     long sequenceMargin;
 
-    @Option(names = "--abort", description = "Undo an unfinished switch (resume PgBouncer, release locks).")
+    @Option(names = "--skip-sequence", paramLabel = "NAME", description = "Switch even though sequence NAME cannot "
+            + "be carried to the target (you set it there yourself); repeat for each.")
+    List<String> skipSequences = new ArrayList<>();
+
+    @Option(names = "--abort", description = "Undo an unfinished switch whose traffic step has not begun (resume "
+            + "PgBouncer, lift the source's write protection); the stream continues. Says so when it is too late.")
     boolean abort;
 
     @Override
     public Integer call() {
         Settings s = connection.resolve(true, true);
         PrintWriter out = spec.commandLine().getOut();
-        Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then);
         StateStore store = StateStore.openExisting(s.target(), s.stateSchema()).orElseThrow(() -> new FerryException(
                 ExitCode.USAGE, "there is no Ferry run on the target " + s.target().address() + "; run \"ferry start\" first"));
         try (store) {
             store.lockWriter("switch");
-            Fence fence = fence(s, store);
-            Switchover sw = new Switchover(s.source(), s.target(), store, fence, out);
+            Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then,
+                    java.util.Set.copyOf(skipSequences), () -> DeferredBuilds.requireBuilt(store));
+            String publication = store.run().map(r -> r.publication()).orElse("ferry_pub");
+            MigratedTables tables = MigratedTables.read(s.source(), publication);
+            Switchover sw = new Switchover(s.source(), s.target(), store, fence(s, tables), tables, out);
             if (abort) {
-                sw.abort();
+                out.println(sw.abort());
                 return 0;
             }
-            sw.recover(options);
-            DeferredBuilds.requireBuilt(store);
             Switchover.Result r = sw.run(options);
-            out.printf("Switched to %s: writes were held for %d ms (drained to the fence %s in %d ms, %d sequence(s) "
-                    + "copied).%n", s.target().address(), r.heldMillis(), r.fence(), r.drainMillis(), r.sequences());
+            if (r.note() != null) {
+                out.println("Switched to " + s.target().address() + ": " + r.note()
+                        + (r.sequences() > 0 ? " (" + r.sequences() + " sequence(s) set)" : "") + ".");
+            } else {
+                out.printf("Switched to %s: writes were held for %d ms (drained to the fence %s in %d ms, %d sequence(s) "
+                        + "set).%n", s.target().address(), r.heldMillis(), r.fence(), r.drainMillis(), r.sequences());
+            }
             return 0;
         }
     }
 
-    private Fence fence(Settings s, StateStore store) {
+    private Fence fence(Settings s, MigratedTables tables) {
+        LockFence locks = new LockFence(s.source(), tables.tables(), tables.relations());
         return switch (fenceKind) {
-            case "lock" -> new LockFence(s.source(), migratedTables(s, store), s.stateSchema());
+            case "lock" -> locks;
             case "pgbouncer" -> {
                 if (pgbouncer == null || pgbouncerIni == null) {
                     throw FerryException.usage("--fence pgbouncer needs --pgbouncer (the admin console URI) and "
                             + "--pgbouncer-ini (the file to repoint)");
                 }
                 PgBouncerFence f = new PgBouncerFence(ConnectionSpec.parse(pgbouncer),
-                        pgbouncerDatabase != null ? pgbouncerDatabase : s.source().database(), pgbouncerIni, s.target());
+                        pgbouncerDatabase != null ? pgbouncerDatabase : s.source().database(), pgbouncerIni, s.target(),
+                        locks);
                 f.requireTransactionPooling();
                 yield f;
             }
             default -> throw FerryException.usage("--fence must be lock or pgbouncer, not \"" + fenceKind + "\"");
         };
-    }
-
-    /** The tables of the run, from the publication the snapshot created (the state store names it). */
-    private static List<TableId> migratedTables(Settings s, StateStore store) {
-        String publication = store.run().map(r -> r.publication()).orElse("ferry_pub");
-        List<TableId> tables = new ArrayList<>();
-        try (Connection c = Db.open(s.source(), "source", "switch"); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = "
-                     + dev.ferry.transforms.Identifiers.literal(publication))) {
-            while (rs.next()) {
-                tables.add(new TableId(rs.getString(1), rs.getString(2)));
-            }
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading the publication", "source", e);
-        }
-        if (tables.isEmpty()) {
-            throw new FerryException(ExitCode.USAGE, "publication \"" + publication + "\" on the source lists no tables; "
-                    + "nothing to fence");
-        }
-        return tables;
     }
 
     static Duration parseDuration(String text) {

@@ -41,7 +41,7 @@ class SwitchIT extends WithServers {
         return f;
     }
 
-    private static Connection connect(String uri) throws SQLException {
+    static Connection connect(String uri) throws SQLException {
         Matcher m = Pattern.compile("postgresql://([^@]+)@([^/]+)/(.+)").matcher(uri);
         assertTrue(m.matches(), uri);
         Properties p = new Properties();
@@ -103,9 +103,12 @@ class SwitchIT extends WithServers {
                     + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])"));
             assertEquals(acknowledged.size(), onTarget, "every acknowledged write is on the target");
             assertTrue(acknowledged.size() > 100, "the writers wrote " + acknowledged.size());
-            assertFalse(FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
-                    "--fence", "pgbouncer", "--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini",
-                    bouncer.iniFile().toString()).err().isEmpty(), "a second switch says it was already done");
+            FerryRun again = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                    "--fence", "pgbouncer", "--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini", bouncer.iniFile().toString());
+            assertEquals(0, again.exit(), again.all());
+            assertTrue(again.out().contains("already switched over"), "a second switch says it was already done: "
+                    + again.all());
+            assertTrue(ferry.output().contains("switched over"), "the stream stopped at the switch:\n" + ferry.output());
         }
     }
 
@@ -142,13 +145,21 @@ class SwitchIT extends WithServers {
         database(db);
         try (RunningFerry ferry = startFerry(db); Connection longTx = pair.source().connect(db)) {
             longTx.setAutoCommit(false);
+            String pid;
             try (Statement s = longTx.createStatement()) {
                 s.execute("UPDATE accounts SET balance = balance + 1 WHERE id = 1");
+                try (ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    pid = rs.getString(1);
+                }
             }
             FerryRun sw = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
                     "--fence", "lock", "--timeout", "2s");
             assertEquals(1, sw.exit(), sw.all());
             assertTrue(sw.err().contains("could not lock the migrated tables"), sw.all());
+            assertTrue(sw.err().contains("pid " + pid + " (client backend, idle in transaction"), "names the blocker: "
+                    + sw.all());
+            assertTrue(sw.err().contains("pg_terminate_backend"), "says how to end it: " + sw.all());
             longTx.rollback();
             pair.source().execute(db, "INSERT INTO accounts (owner, balance) VALUES ('still writable', 1)");
             assertEquals("aborted", pair.target().queryValue(db, "SELECT state FROM ferry.switch"));
@@ -176,6 +187,35 @@ class SwitchIT extends WithServers {
                 s.execute("INSERT INTO accounts (owner, balance) VALUES ('after abort', 1)");
             }
             assertEquals("aborted", pair.target().queryValue(db, "SELECT state FROM ferry.switch"));
+        }
+    }
+
+    @Test
+    void aFailingThenHookIsReportedWithItsOutputAndTheReRunFinishesTheSwitch() throws Exception {
+        String db = "hook";
+        database(db);
+        try (RunningFerry ferry = startFerry(db)) {
+            FerryRun sw = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                    "--then", "echo the load balancer said no; exit 3");
+            assertEquals(1, sw.exit(), sw.all());
+            assertTrue(sw.out().contains("the load balancer said no"), "the hook's output is shown: " + sw.all());
+            assertTrue(sw.err().contains("exited with status 3") && sw.err().contains("run \"ferry switch\" again"),
+                    sw.all());
+            FerryRun status = FerryRun.run("status", "--source", pair.source().uri(db), "--target", pair.target().uri(db));
+            assertTrue(status.out().contains("held (traffic"), status.all());
+            String refused = null;
+            try (Connection c = pair.source().connect(db); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO accounts (owner, balance) VALUES ('while held', 1)");
+            } catch (SQLException e) {
+                refused = e.getMessage();
+            }
+            assertTrue(refused != null && refused.contains("has moved"), "the source refuses writes while held: " + refused);
+            FerryRun again = FerryRun.run("switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                    "--then", "echo now it worked");
+            assertEquals(0, again.exit(), again.all());
+            assertTrue(again.out().contains("finishing it") && again.out().contains("now it worked"), again.all());
+            assertEquals("done", pair.target().queryValue(db, "SELECT state FROM ferry.switch"));
+            ferry.await("ferry start to stop at the switch", Duration.ofSeconds(30), () -> !ferry.alive(), true);
         }
     }
 

@@ -16,7 +16,8 @@ import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.StateStore;
 import dev.ferry.snapshot.SnapshotResult.TableResult;
 import dev.ferry.snapshot.internal.ChunkPlanner;
-import dev.ferry.snapshot.internal.ConstraintValidator;
+import dev.ferry.switchover.ForeignKeys;
+import dev.ferry.switchover.Sequences;
 import dev.ferry.snapshot.internal.Copier;
 import dev.ferry.snapshot.internal.CopyPool;
 import dev.ferry.snapshot.internal.ExportedSnapshot;
@@ -78,7 +79,7 @@ public final class Snapshot {
      * once the stream has caught up (a row whose parent is still on its way would fail it). Returns how many.
      */
     public static int validateConstraints(ConnectionSpec target, String stateSchema, SnapshotListener listener) {
-        return ConstraintValidator.validateAll(target, stateSchema, listener::message);
+        return ForeignKeys.validateAll(target, stateSchema, listener::message);
     }
 
     private SnapshotResult execute() {
@@ -358,9 +359,16 @@ public final class Snapshot {
         works.values().forEach(w -> store.addTable(w.id(), w.targetId()));
     }
 
+    /**
+     * Sets the target's sequences to the source's values now (they are not transactional), so the copied tables
+     * are usable at once; {@code ferry switch} carries them again, and refuses those that cannot be carried. A
+     * connection of its own: a sequence Ferry may not read must not abort the snapshot's transaction.
+     */
     private void setSequences(Connection coord, Catalog catalog, Map<TableId, TableWork> works) {
-        try (Connection c = Db.open(o.target(), "target", "schema")) {
-            new SchemaBuilder(c).setSequences(coord, catalog, works);
+        Map<TableId, TableId> tables = new LinkedHashMap<>();
+        works.forEach((id, w) -> tables.put(id, w.targetId()));
+        try (Connection s = Db.open(o.source(), "source", "sequences"); Connection c = Db.open(o.target(), "target", "schema")) {
+            Sequences.carry(s, c, Sequences.plan(s, c, catalog.sequences(), tables, works.keySet()).mapped(), 0);
         } catch (SQLException e) {
             throw ServerErrors.during("setting sequences", "target", e);
         }

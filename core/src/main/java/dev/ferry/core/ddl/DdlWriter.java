@@ -57,17 +57,6 @@ public final class DdlWriter {
         return "ALTER SEQUENCE " + sequence.quoted() + " OWNED BY " + table.quoted() + '.' + Identifiers.quote(column);
     }
 
-    /** Sets a sequence to a value read on the source; the target name is resolved at run time. */
-    public static String setSequence(TableId sequence, long lastValue, boolean called) {
-        return "SELECT setval(" + Identifiers.literal(sequence.quoted()) + "::regclass, " + lastValue + ", " + called + ")";
-    }
-
-    /** Sets the sequence behind an identity column, whatever the target named it (the column name is taken literally). */
-    public static String setIdentitySequence(TableId table, String column, long lastValue, boolean called) {
-        return "SELECT setval(pg_get_serial_sequence(" + Identifiers.literal(table.quoted()) + ", "
-                + Identifiers.literal(column) + "), " + lastValue + ", " + called + ")";
-    }
-
     /**
      * {@code CREATE TABLE} for a table in its target shape, with types, collations, defaults, NOT NULL, CHECK
      * constraints, identity and generated columns and its partitioning, but no key and no index.

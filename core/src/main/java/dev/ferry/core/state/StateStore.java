@@ -308,6 +308,20 @@ public final class StateStore implements AutoCloseable {
         return out;
     }
 
+    /** Each table of the run (source name) to its name on the target, as the transforms renamed it. */
+    public Map<TableId, TableId> targetTables() {
+        Map<TableId, TableId> out = new LinkedHashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT source_schema, source_name, target_schema, target_name FROM " + q + ".tables ORDER BY 1, 2")) {
+            while (rs.next()) {
+                out.put(new TableId(rs.getString(1), rs.getString(2)), new TableId(rs.getString(3), rs.getString(4)));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+        return out;
+    }
+
     public void addChunks(List<ChunkState> chunks) {
         for (ChunkState ch : chunks) {
             update("INSERT INTO " + q + ".chunks (source_schema, source_name, chunk, kind, lower_bound, upper_bound) "
@@ -488,6 +502,24 @@ public final class StateStore implements AutoCloseable {
     public Optional<String> switchState() {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT state FROM " + q + ".switch")) {
             return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+    }
+
+    /** The fence LSN the current switch attempt recorded, if any. */
+    public Optional<Lsn> switchFence() {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT fence_lsn::text FROM " + q + ".switch")) {
+            return rs.next() && rs.getString(1) != null ? Optional.of(Lsn.parse(rs.getString(1))) : Optional.empty();
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+    }
+
+    /** The switch attempt's recorded detail (JSON text), if any. */
+    public Optional<String> switchDetail() {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT detail::text FROM " + q + ".switch")) {
+            return rs.next() && rs.getString(1) != null ? Optional.of(rs.getString(1)) : Optional.empty();
         } catch (SQLException e) {
             throw ServerErrors.during("reading the state store", "target", e);
         }

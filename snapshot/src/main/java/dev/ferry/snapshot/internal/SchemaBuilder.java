@@ -24,8 +24,8 @@ import java.util.Set;
 
 /**
  * Creates the target's types, sequences and tables before the copy (no key, no index: rows load fastest into a
- * bare heap), and sets sequences to the snapshot's values after it. Every statement is idempotent, so a resumed
- * run simply runs this again.
+ * bare heap). Every statement is idempotent, so a resumed run simply runs this again. Sequence values are
+ * carried by {@link dev.ferry.switchover.Sequences}.
  */
 public final class SchemaBuilder {
     private final Connection target;
@@ -112,30 +112,6 @@ public final class SchemaBuilder {
             }
         }
         return s.type();
-    }
-
-    /**
-     * Sets every sequence to the value {@code source} sees. Sequences are not transactional, so this is their value
-     * now rather than at the snapshot; {@code ferry switch} copies them again at the end anyway.
-     */
-    public void setSequences(Connection source, Catalog catalog, Map<TableId, TableWork> works) {
-        for (SequenceInfo s : catalog.sequences()) {
-            long last;
-            boolean called;
-            try (Statement st = source.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT last_value, is_called FROM " + s.id().quoted())) {
-                rs.next();
-                last = rs.getLong(1);
-                called = rs.getBoolean(2);
-            } catch (SQLException e) {
-                throw ServerErrors.during("reading sequence " + s.id(), "source", e);
-            }
-            TableWork owner = s.ownerTable() == null ? null : works.get(s.ownerTable());
-            String sql = s.identity() && owner != null
-                    ? DdlWriter.setIdentitySequence(owner.targetId(), s.ownerColumn(), last, called)
-                    : DdlWriter.setSequence(s.id(), last, called);
-            exec(sql, "setting sequence " + s.id());
-        }
     }
 
     private void exec(String sql, String what) {

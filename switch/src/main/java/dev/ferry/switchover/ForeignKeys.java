@@ -1,4 +1,4 @@
-package dev.ferry.snapshot.internal;
+package dev.ferry.switchover;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
@@ -15,11 +15,12 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Validates the constraints the snapshot added {@code NOT VALID} (foreign keys) on the tables of the run. Each
- * validation scans its table under a SHARE UPDATE EXCLUSIVE lock, so the stream keeps writing meanwhile.
+ * The one place that validates the constraints the snapshot added {@code NOT VALID} (foreign keys) on the tables
+ * of the run. Each validation scans its table under a SHARE UPDATE EXCLUSIVE lock, so the stream keeps writing
+ * meanwhile. The snapshot's {@code validateConstraints} and the switch (before it holds any write) both call it.
  */
-public final class ConstraintValidator {
-    private ConstraintValidator() {}
+public final class ForeignKeys {
+    private ForeignKeys() {}
 
     /** Returns how many constraints were validated. */
     public static int validateAll(ConnectionSpec target, String stateSchema, Consumer<String> report) {

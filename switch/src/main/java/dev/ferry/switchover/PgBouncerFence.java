@@ -1,9 +1,10 @@
-package dev.ferry.cli.switchover;
+package dev.ferry.switchover;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.PgBouncerConsole;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
+import dev.ferry.switchover.internal.SourceProtection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,21 +21,25 @@ import java.util.concurrent.TimeoutException;
 /**
  * Holds writes by pausing the database in PgBouncer: clients wait instead of failing. In transaction pooling
  * mode PAUSE waits only for running transactions, so it returns quickly on a busy system; in session pooling
- * it would wait for clients to disconnect, which is why {@link #requireTransactionPooling()} refuses it.
- * The traffic step rewrites the database's entry in pgbouncer.ini to the target, RELOADs and RESUMEs.
+ * it would wait for clients to disconnect, which is why {@link #requireTransactionPooling()} refuses it. Clients
+ * connected to the source directly are held (and then refused) by the same table locks as {@link LockFence}.
+ * The traffic step rewrites the database's entry in pgbouncer.ini to the target and RELOADs, runs the hook, then
+ * RESUMEs; if the rewrite or the RELOAD fails, the file is put back and PgBouncer stays on the source.
  */
 public final class PgBouncerFence implements Fence {
     private final ConnectionSpec console;
     private final String database;
     private final Path ini;
     private final ConnectionSpec target;
+    private final LockFence locks;
     private boolean paused;
 
-    public PgBouncerFence(ConnectionSpec console, String database, Path ini, ConnectionSpec target) {
+    public PgBouncerFence(ConnectionSpec console, String database, Path ini, ConnectionSpec target, LockFence locks) {
         this.console = console;
         this.database = database;
         this.ini = ini;
         this.target = target;
+        this.locks = locks;
     }
 
     @Override
@@ -56,7 +61,8 @@ public final class PgBouncerFence implements Fence {
     }
 
     @Override
-    public void hold(Duration timeout) {
+    public Duration hold(Duration timeout) {
+        long t0 = System.nanoTime();
         ExecutorService pauser = Executors.newSingleThreadExecutor(r -> new Thread(r, "pgbouncer-pause"));
         try {
             Future<?> pause = pauser.submit(() -> {
@@ -83,10 +89,23 @@ public final class PgBouncerFence implements Fence {
         } finally {
             pauser.shutdownNow();
         }
+        Duration left = timeout.minusNanos(System.nanoTime() - t0);
+        try {
+            return locks.hold(left.isNegative() ? Duration.ZERO : left);
+        } catch (RuntimeException e) {
+            release();
+            throw e;
+        }
+    }
+
+    @Override
+    public void protect(SourceProtection protection) {
+        locks.protect(protection);
     }
 
     @Override
     public void release() {
+        locks.release();
         if (paused) {
             resume();
         }
@@ -105,9 +124,22 @@ public final class PgBouncerFence implements Fence {
     }
 
     @Override
-    public void releaseToTarget() {
-        pointAtTarget();
-        admin("RELOAD");
+    public void sendTraffic(Runnable hook) {
+        List<String> before = readIni();
+        try {
+            pointAtTarget();
+            admin("RELOAD");
+        } catch (RuntimeException e) {
+            try {
+                write(before);
+                admin("RELOAD");
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw new NotMoved(e);
+        }
+        paused = true;
+        hook.run();
         resume();
     }
 
@@ -118,30 +150,43 @@ public final class PgBouncerFence implements Fence {
 
     /** Rewrites this database's line in [databases]; other settings on the line (pool size, user) are kept. */
     void pointAtTarget() {
+        List<String> lines = readIni();
+        List<String> out = new ArrayList<>(lines.size());
+        boolean inDatabases = false;
+        boolean replaced = false;
+        for (String line : lines) {
+            String t = line.strip();
+            if (t.startsWith("[")) {
+                inDatabases = t.equalsIgnoreCase("[databases]");
+            }
+            if (inDatabases && !t.startsWith(";") && !t.startsWith("#") && t.contains("=")
+                    && t.substring(0, t.indexOf('=')).strip().equals(database)) {
+                out.add(database + " = " + rewrite(t.substring(t.indexOf('=') + 1)));
+                replaced = true;
+            } else {
+                out.add(line);
+            }
+        }
+        if (!replaced) {
+            throw new FerryException(ExitCode.USAGE, "no entry for database \"" + database + "\" in the [databases] "
+                    + "section of " + ini + "; add one, or pass --pgbouncer-database with the right name");
+        }
+        write(out);
+    }
+
+    private List<String> readIni() {
         try {
-            List<String> lines = Files.readAllLines(ini);
-            List<String> out = new ArrayList<>(lines.size());
-            boolean inDatabases = false;
-            boolean replaced = false;
-            for (String line : lines) {
-                String t = line.strip();
-                if (t.startsWith("[")) {
-                    inDatabases = t.equalsIgnoreCase("[databases]");
-                }
-                if (inDatabases && !t.startsWith(";") && !t.startsWith("#") && t.contains("=")
-                        && t.substring(0, t.indexOf('=')).strip().equals(database)) {
-                    out.add(database + " = " + rewrite(t.substring(t.indexOf('=') + 1)));
-                    replaced = true;
-                } else {
-                    out.add(line);
-                }
-            }
-            if (!replaced) {
-                throw new FerryException(ExitCode.USAGE, "no entry for database \"" + database + "\" in the [databases] "
-                        + "section of " + ini + "; add one, or pass --pgbouncer-database with the right name");
-            }
+            return Files.readAllLines(ini);
+        } catch (IOException e) {
+            throw new FerryException(ExitCode.USAGE, "cannot read " + ini + " (" + e.getMessage()
+                    + "); Ferry needs access to it for --fence pgbouncer");
+        }
+    }
+
+    private void write(List<String> lines) {
+        try {
             Path tmp = ini.resolveSibling(ini.getFileName() + ".ferry-tmp");
-            Files.write(tmp, out);
+            Files.write(tmp, lines);
             Files.move(tmp, ini, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

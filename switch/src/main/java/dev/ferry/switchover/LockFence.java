@@ -1,0 +1,171 @@
+package dev.ferry.switchover;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Db;
+import dev.ferry.core.ExitCode;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.switchover.internal.Blockers;
+import dev.ferry.switchover.internal.SourceProtection;
+import dev.ferry.transforms.TableId;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Holds writers with table locks on the source: {@code EXCLUSIVE} mode conflicts with every writer
+ * ({@code ROW EXCLUSIVE} and up) whatever role it runs as, yet lets readers through. Each attempt waits at
+ * most a short {@code lock_timeout}, since writers queue behind a waiting lock; attempts repeat until the
+ * switch's timeout. When only an ordinary autovacuum blocks, it is cancelled (or, where the role may not, one
+ * attempt waits past {@code deadlock_timeout}, after which autovacuum gives way by itself); an anti-wraparound
+ * vacuum is never cancelled. On timeout the blocking sessions are named.
+ */
+public final class LockFence implements Fence {
+    static final Duration ATTEMPT = Duration.ofMillis(200);
+
+    private final ConnectionSpec source;
+    private final List<TableId> tables;
+    private final List<TableId> relations;
+    private Connection held;
+
+    /**
+     * @param tables    the publication's tables (locking a partitioned table locks its partitions)
+     * @param relations every relation, partitions included, for naming blockers
+     */
+    public LockFence(ConnectionSpec source, List<TableId> tables, List<TableId> relations) {
+        this.source = source;
+        this.tables = List.copyOf(tables);
+        this.relations = List.copyOf(relations);
+    }
+
+    @Override
+    public String name() {
+        return "lock";
+    }
+
+    @Override
+    public Duration hold(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Connection c = Db.open(source, "source", "switch fence");
+        String lock = "LOCK TABLE " + tables.stream().map(TableId::quoted).collect(Collectors.joining(", "))
+                + " IN EXCLUSIVE MODE";
+        int attempts = 0;
+        long queued = 0;
+        long attemptMillis = ATTEMPT.toMillis();
+        boolean waitedOutAutovacuum = false;
+        List<Blockers.Session> blockers = List.of();
+        try {
+            c.setAutoCommit(false);
+            while (true) {
+                attempts++;
+                long t0 = System.nanoTime();
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET LOCAL lock_timeout = '" + attemptMillis + "ms'");
+                    s.execute(lock);
+                    held = c;
+                    return Duration.ofNanos(queued);
+                } catch (SQLException e) {
+                    c.rollback();
+                    if (!"55P03".equals(e.getSQLState())) {
+                        throw ServerErrors.during("locking the migrated tables", "source", e);
+                    }
+                }
+                // Writers that arrived during the attempt queued behind it: that is time writes were held.
+                queued += System.nanoTime() - t0;
+                attemptMillis = ATTEMPT.toMillis();
+                blockers = Blockers.sessions(c, relations);
+                c.commit();
+                if (!Blockers.cancelOrdinaryAutovacuum(c, blockers).isEmpty()) {
+                    continue;
+                }
+                if (!waitedOutAutovacuum && !blockers.isEmpty()
+                        && blockers.stream().allMatch(b -> b.autovacuum() && !b.wraparound())) {
+                    waitedOutAutovacuum = true;
+                    attemptMillis = deadlockTimeoutMillis(c) + ATTEMPT.toMillis();
+                }
+                if (System.nanoTime() + attemptMillis * 1_000_000 > deadline) {
+                    List<String> prepared = Blockers.preparedTransactions(c, relations);
+                    c.commit();
+                    throw new FerryException(ExitCode.PROBLEMS, "could not lock the migrated tables on the source "
+                            + "within " + timeout.toSeconds() + " s (" + attempts + " attempts of " + ATTEMPT.toMillis()
+                            + " ms; " + Blockers.describe(blockers, prepared) + "); nothing was changed, the source "
+                            + "stays writable; retry later or raise --timeout");
+                }
+                Thread.sleep(20 + (long) (Math.random() * 30));
+            }
+        } catch (SQLException e) {
+            close(c);
+            throw ServerErrors.during("locking the migrated tables", "source", e);
+        } catch (InterruptedException e) {
+            close(c);
+            Thread.currentThread().interrupt();
+            throw FerryException.internal("interrupted while fencing", e);
+        } catch (RuntimeException e) {
+            if (held == null) {
+                close(c);
+            }
+            throw e;
+        }
+    }
+
+    private static long deadlockTimeoutMillis(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT setting::int8 FROM pg_settings WHERE name = 'deadlock_timeout'")) {
+            long ms = rs.next() ? rs.getLong(1) : 1000;
+            c.commit();
+            return ms;
+        }
+    }
+
+    @Override
+    public void protect(SourceProtection protection) {
+        if (held == null) {
+            throw FerryException.internal("protecting the source without holding the fence", null);
+        }
+        try {
+            protection.protectInFence(held);
+            held.commit();
+        } catch (SQLException e) {
+            release();
+            throw ServerErrors.during("write-protecting the source tables", "source", e);
+        }
+        close(held);
+        held = null;
+    }
+
+    @Override
+    public void release() {
+        if (held != null) {
+            try {
+                held.rollback();
+            } catch (SQLException ignored) {
+                // closing ends the transaction anyway
+            }
+            close(held);
+            held = null;
+        }
+    }
+
+    /** Nothing to move: the application is pointed at the target by the hook, or by whoever runs it. */
+    @Override
+    public void sendTraffic(Runnable hook) {
+        hook.run();
+    }
+
+    @Override
+    public void recover() {
+        // Locks die with the session that held them: a killed switch leaves nothing held.
+    }
+
+    private static void close(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // already gone
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.ferry.switchover;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Db;
+import dev.ferry.core.state.RunStatus;
+import dev.ferry.core.state.StateStore;
+import dev.ferry.switchover.internal.SourceProtection;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * What {@code ferry status} says about the switch: one of the three states of {@link SwitchState.Outcome} and the
+ * sentence that goes with it.
+ *
+ * @param recorded  the stored step, or null
+ * @param protectedSource null when the source could not be read
+ */
+public record SwitchStatus(SwitchState.Outcome outcome, String recorded, Boolean protectedSource, String sentence) {
+
+    /** @param source null when unknown or unreachable: the target's record alone decides */
+    public static SwitchStatus read(StateStore store, ConnectionSpec source) {
+        SwitchState state = store.switchState().flatMap(SwitchState::parse).orElse(null);
+        Boolean prot = null;
+        if (source != null) {
+            try (Connection c = Db.open(source, "source", "status")) {
+                prot = new SourceProtection(store.schema(), List.of()).isProtected(c);
+            } catch (SQLException | RuntimeException e) {
+                prot = null;
+            }
+        }
+        boolean running;
+        try {
+            String writer = RunStatus.writer(store.connection(), store.schema());
+            running = writer != null && writer.contains("ferry switch");
+        } catch (SQLException e) {
+            running = false;
+        }
+        boolean pgbouncer = store.switchDetail().map(d -> d.contains("\"pgbouncer\"")).orElse(false);
+        boolean p = prot != null ? prot : state == SwitchState.PROTECTED || state == SwitchState.TRAFFIC
+                || state == SwitchState.DONE;
+        SwitchState.Outcome outcome = SwitchState.outcome(state, p, running, pgbouncer);
+        String step = state == null ? "never started" : state.stored;
+        String sentence = switch (outcome) {
+            case SWITCHED -> "switched: the source refuses writes to the migrated tables, the target has them all";
+            case NOT_SWITCHED -> "not switched (" + step + "): the source takes writes and the stream carries them";
+            case HELD -> "held (" + step + (running ? ", a switch is running" : ", the switch was stopped") + "): "
+                    + (p ? "the source refuses writes" : "writes are held") + " and the target gets no traffic yet; "
+                    + (running ? "wait for it" : "run \"ferry switch\" to finish or \"ferry switch --abort\" to undo");
+        };
+        return new SwitchStatus(outcome, state == null ? null : state.stored, prot, sentence);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.ferry.switchover.internal;
+
+import dev.ferry.core.ServerErrors;
+import dev.ferry.transforms.Identifiers;
+import dev.ferry.transforms.TableId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Write-protects the migrated tables on the source once they have moved. Each relation (partitions too: a write
+ * straight to a partition fires only the partition's triggers) gets a statement trigger {@code ferry_fence},
+ * {@code ENABLE ALWAYS} so it fires in {@code session_replication_role = replica} sessions too, that calls
+ * {@code <state schema>.fence_check()}. Protecting and undoing replace that function's body: no table lock, so
+ * no long reader or writer can block it, and it is transactional, so in the fence transaction it commits together
+ * with the release of the fence's locks. A function rather than a row to check: a REPEATABLE READ writer whose
+ * snapshot predates the fence would still see an "open" row, while function bodies are read from the catalog as
+ * committed now. Superusers can still disable the trigger; that is their choice.
+ */
+public final class SourceProtection {
+    static final String TRIGGER = "ferry_fence";
+    private static final String REFUSE = "BEGIN RAISE EXCEPTION 'table %.% has moved to another server (ferry switch); "
+            + "write to the new server', TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'read_only_sql_transaction'; END";
+    private static final String ALLOW = "BEGIN RETURN NULL; END";
+
+    private final String schema;
+    private final List<TableId> relations;
+
+    /** @param relations every relation of the run on the source, partitions included */
+    public SourceProtection(String stateSchema, List<TableId> relations) {
+        this.schema = Identifiers.quote(stateSchema);
+        this.relations = List.copyOf(relations);
+    }
+
+    /**
+     * In the fence transaction, whose locks already conflict with what {@code CREATE TRIGGER} needs (so it waits on
+     * nothing more): makes the function refuse and adds the triggers a relation lacks. Commits with the caller.
+     */
+    public void protectInFence(Connection fenceTx) throws SQLException {
+        try (Statement s = fenceTx.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+            s.execute(function(REFUSE));
+            for (TableId t : missingTriggers(fenceTx)) {
+                s.execute("CREATE TRIGGER " + TRIGGER + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + t.quoted()
+                        + " FOR EACH STATEMENT EXECUTE FUNCTION " + schema + ".fence_check()");
+                s.execute("ALTER TABLE " + t.quoted() + " ENABLE ALWAYS TRIGGER " + TRIGGER);
+            }
+        }
+    }
+
+    /** Outside a fence (finishing a killed switch): the triggers were committed with the first protection. */
+    public void protectAgain(Connection source) {
+        run(source, function(REFUSE), "write-protecting the source tables");
+    }
+
+    /** Undo: the source takes writes again. The triggers stay (dropping them would need ACCESS EXCLUSIVE locks). */
+    public void unprotect(Connection source) {
+        if (functionExists(source)) {
+            run(source, function(ALLOW), "lifting the source's write protection");
+        }
+    }
+
+    /** True when the source refuses writes to the migrated tables: the protection is committed. */
+    public boolean isProtected(Connection source) {
+        try (PreparedStatement ps = source.prepareStatement("SELECT coalesce((SELECT prosrc LIKE '%RAISE%' FROM pg_proc "
+                + "WHERE oid = to_regprocedure(?)), false)")) {
+            ps.setString(1, schema + ".fence_check()");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the source's write protection", "source", e);
+        }
+    }
+
+    private boolean functionExists(Connection source) {
+        try (PreparedStatement ps = source.prepareStatement("SELECT to_regprocedure(?) IS NOT NULL")) {
+            ps.setString(1, schema + ".fence_check()");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the source's write protection", "source", e);
+        }
+    }
+
+    private List<TableId> missingTriggers(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT u.name FROM unnest(?::text[]) AS u(name) WHERE NOT EXISTS "
+                + "(SELECT 1 FROM pg_trigger g WHERE g.tgrelid = u.name::regclass AND g.tgname = ? AND g.tgenabled = 'A')")) {
+            ps.setArray(1, c.createArrayOf("text", relations.stream().map(TableId::quoted).toArray()));
+            ps.setString(2, TRIGGER);
+            try (ResultSet rs = ps.executeQuery()) {
+                java.util.Set<String> missing = new java.util.HashSet<>();
+                while (rs.next()) {
+                    missing.add(rs.getString(1));
+                }
+                return relations.stream().filter(t -> missing.contains(t.quoted())).toList();
+            }
+        }
+    }
+
+    private String function(String body) {
+        return "CREATE OR REPLACE FUNCTION " + schema + ".fence_check() RETURNS trigger LANGUAGE plpgsql AS $f$" + body
+                + "$f$";
+    }
+
+    private static void run(Connection c, String sql, String what) {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw ServerErrors.during(what, "source", e);
+        }
+    }
+}

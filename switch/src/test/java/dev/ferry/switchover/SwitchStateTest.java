@@ -1,0 +1,74 @@
+package dev.ferry.switchover;
+
+import static dev.ferry.switchover.SwitchState.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.core.Lsn;
+import org.junit.jupiter.api.Test;
+
+class SwitchStateTest {
+    static final Lsn FENCE = new Lsn(1000);
+    static final Lsn COMMIT = new Lsn(1100);
+
+    @Test
+    void storedNamesRoundTrip() {
+        for (SwitchState s : values()) {
+            assertEquals(s, parse(s.stored).orElseThrow());
+        }
+        assertTrue(parse("bogus").isEmpty());
+    }
+
+    @Test
+    void aStartingSwitchFinishesOnlyWhatPassedProtectionAndUndoesTheRest() {
+        assertEquals(Recovery.NONE, recovery(null, false));
+        assertEquals(Recovery.NONE, recovery(ABORTED, false));
+        assertEquals(Recovery.UNDO_THEN_SWITCH, recovery(ABORTED, true));
+        assertEquals(Recovery.UNDO_THEN_SWITCH, recovery(FENCING, false));
+        assertEquals(Recovery.UNDO_THEN_SWITCH, recovery(DRAINING, false));
+        // killed between the source's commit and the target's record: the source knows
+        assertEquals(Recovery.FINISH, recovery(DRAINING, true));
+        assertEquals(Recovery.FINISH, recovery(PROTECTED, true));
+        assertEquals(Recovery.FINISH, recovery(TRAFFIC, true));
+        assertEquals(Recovery.FINISH, recovery(TRAFFIC, false));
+        assertEquals(Recovery.ALREADY_DONE, recovery(DONE, true));
+    }
+
+    @Test
+    void abortStopsAtTheTrafficStep() {
+        assertTrue(undoable(FENCING));
+        assertTrue(undoable(DRAINING));
+        assertTrue(undoable(PROTECTED));
+        assertFalse(undoable(TRAFFIC));
+        assertFalse(undoable(DONE));
+    }
+
+    @Test
+    void statusShowsOneOfThreeStates() {
+        assertEquals(Outcome.NOT_SWITCHED, outcome(null, false, false, false));
+        assertEquals(Outcome.NOT_SWITCHED, outcome(ABORTED, false, false, true));
+        assertEquals(Outcome.NOT_SWITCHED, outcome(DRAINING, false, false, false));
+        assertEquals(Outcome.HELD, outcome(DRAINING, false, false, true));
+        assertEquals(Outcome.HELD, outcome(DRAINING, false, true, false));
+        assertEquals(Outcome.HELD, outcome(DRAINING, true, false, false));
+        assertEquals(Outcome.HELD, outcome(PROTECTED, true, false, false));
+        assertEquals(Outcome.HELD, outcome(TRAFFIC, true, false, false));
+        assertEquals(Outcome.SWITCHED, outcome(DONE, true, false, false));
+    }
+
+    @Test
+    void theStreamStopsOnlyOnceTrafficMovedAndContinuesAfterAnAbortOrADeadAttempt() {
+        assertEquals(StreamDecision.STOP, atFence(TRAFFIC, FENCE, COMMIT, true, false));
+        assertEquals(StreamDecision.STOP, atFence(DONE, FENCE, COMMIT, true, false));
+        assertEquals(StreamDecision.WAIT, atFence(PROTECTED, FENCE, COMMIT, true, false));
+        assertEquals(StreamDecision.WAIT, atFence(DRAINING, FENCE, COMMIT, false, true));
+        assertEquals(StreamDecision.WAIT, atFence(DRAINING, FENCE, COMMIT, true, false));
+        assertEquals(StreamDecision.CONTINUE, atFence(DRAINING, FENCE, COMMIT, false, false));
+        assertEquals(StreamDecision.CONTINUE, atFence(ABORTED, FENCE, COMMIT, false, true));
+        assertEquals(StreamDecision.WAIT, atFence(FENCING, null, COMMIT, false, true));
+        assertEquals(StreamDecision.CONTINUE, atFence(FENCING, null, COMMIT, false, false));
+        // an earlier attempt's message while a later attempt drains to its own fence
+        assertEquals(StreamDecision.CONTINUE, atFence(DRAINING, new Lsn(2000), COMMIT, false, true));
+    }
+}
