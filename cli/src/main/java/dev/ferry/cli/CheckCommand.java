@@ -32,13 +32,17 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
+    @Mixin
+    ObjectFlags objects = new ObjectFlags();
+
     @Option(names = "--json", description = "Print the findings as one JSON object instead of sentences.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         Settings s = connection.resolve(true, true);
-        CheckReport report = new Preflight(s.source(), s.target(), s.tables(), s.stateSchema()).run();
+        CheckReport report = new Preflight(s.source(), s.target(), s.tables(), s.stateSchema())
+                .withObjects(objects.options()).run();
         if (!report.unreachable()) {
             List<Problem> all = new java.util.ArrayList<>(report.problems());
             all.addAll(SchemaCheck.run(s));

@@ -7,6 +7,14 @@ import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.diff.Difference;
 import dev.ferry.core.diff.SchemaDiff;
+import dev.ferry.core.objects.ObjectDiff;
+import dev.ferry.core.objects.ObjectMigration;
+import dev.ferry.core.objects.ObjectScope;
+import dev.ferry.core.objects.ObjectSet;
+import dev.ferry.core.state.Phase;
+import dev.ferry.core.state.StateStore;
+import java.util.ArrayList;
+import java.util.Optional;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TransformChain;
 import java.io.PrintWriter;
@@ -25,7 +33,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "diff", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compare the source schema, reshaped by the configured transforms, with the target's existing "
                 + "schema: missing, unexpected and changed tables, columns, types, nullability, defaults, primary keys, "
-                + "indexes, foreign keys and sequences.",
+                + "indexes, foreign keys and sequences, and the objects around them: views, functions, triggers, "
+                + "policies, sequences, owners, privileges and comments.",
                 "Only reads. Exit 0 when they match, 1 when they differ."})
 final class DiffCommand implements Callable<Integer> {
     @Spec
@@ -33,6 +42,9 @@ final class DiffCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    ObjectFlags objects = new ObjectFlags();
 
     @Option(names = "--json", description = "Print the differences as JSON.")
     boolean json;
@@ -42,16 +54,23 @@ final class DiffCommand implements Callable<Integer> {
         Settings s = connection.resolve(true, true);
         TransformChain chain = Transforms.chain(s, null);
         Catalog source;
+        ObjectScope scope;
+        ObjectSet sourceObjects;
         try (Connection c = Db.open(s.source(), "source", "diff")) {
             source = new CatalogReader(c, s.stateSchema()).read(s.tables());
+            scope = ObjectScope.of(source, chain, s.stateSchema(), null);
+            sourceObjects = ObjectMigration.read(c, scope, "source");
         }
         List<TableId> targetTables = s.tables().isEmpty() ? List.of()
                 : source.tables().values().stream().map(t -> chain.mapSchema(t.schema()).id()).toList();
         Catalog target;
+        ObjectSet targetObjects;
         try (Connection c = Db.open(s.target(), "target", "diff")) {
             target = new CatalogReader(c, s.stateSchema()).read(targetTables);
+            targetObjects = ObjectMigration.read(c, scope.onTarget(), "target");
         }
-        List<Difference> diffs = SchemaDiff.compare(source, chain, target);
+        List<Difference> diffs = new ArrayList<>(SchemaDiff.compare(source, chain, target));
+        diffs.addAll(ObjectDiff.compare(sourceObjects, targetObjects, objects.options(), streaming(s)));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
@@ -69,9 +88,21 @@ final class DiffCommand implements Callable<Integer> {
         } else {
             diffs.forEach(d -> out.println("differs: " + d.describe()));
             out.println(diffs.isEmpty() ? "The target's schema matches the source after transforms ("
-                    + source.tables().size() + " tables)." : diffs.size() + " difference(s) between the source after "
+                    + source.tables().size() + " tables, " + sourceObjects.objects().size() + " objects around them)."
+                    : diffs.size() + " difference(s) between the source after "
                     + "transforms and the target.");
         }
         return diffs.isEmpty() ? 0 : 1;
+    }
+
+    /** True while a run streams into the target and has not switched (triggers wait for the switch's state). */
+    private static boolean streaming(Settings s) {
+        Optional<StateStore> store = StateStore.openExisting(s.target(), s.stateSchema());
+        if (store.isEmpty()) {
+            return false;
+        }
+        try (StateStore st = store.get()) {
+            return st.run().map(r -> r.phase() != Phase.SWITCHED).orElse(false);
+        }
     }
 }

@@ -42,16 +42,7 @@ public final class ObjectMigration implements ObjectSteps {
      */
     public static ObjectMigration read(Connection source, ObjectScope scope, ObjectOptions options, Consumer<String> log) {
         ObjectSet objects = ObjectReader.read(source, scope, "source");
-        if (options.noOwner()) {
-            List<String> definers = objects.objects().stream().filter(SchemaObject::securityDefiner)
-                    .map(SchemaObject::title).toList();
-            if (!definers.isEmpty()) {
-                throw FerryException.usage(String.join(", ", definers) + (definers.size() == 1 ? " is" : " are")
-                        + " SECURITY DEFINER: under --no-owner " + (definers.size() == 1 ? "it" : "they") + " would run "
-                        + "with the rights of Ferry's role on the target; drop --no-owner, or make "
-                        + (definers.size() == 1 ? "it" : "them") + " SECURITY INVOKER on the source first");
-            }
-        }
+        refuseDefiners(objects, options);
         objects.skipped().forEach((what, why) -> log.accept("not carried: " + what + " (" + why + ")"));
         if (!objects.leftOut().isEmpty()) {
             log.accept("left out: " + String.join(", ", objects.leftOut()) + " (Ferry does not carry these; create them "
@@ -60,8 +51,50 @@ public final class ObjectMigration implements ObjectSteps {
         return new ObjectMigration(source, objects, scope, options, log);
     }
 
+    /**
+     * What would stop the run later, found before it starts (before the slot exists): SECURITY DEFINER functions
+     * under --no-owner, roles the target lacks without --create-roles.
+     */
+    public static void refuseEarly(Connection source, ConnectionSpec target, ObjectScope scope, ObjectOptions options) {
+        ObjectSet objects = ObjectReader.read(source, scope, "source");
+        refuseDefiners(objects, options);
+        if (!options.createRoles()) {
+            try (Connection t = Db.open(target, "target", "objects")) {
+                List<String> missing = missingRoles(objects, t, options);
+                if (!missing.isEmpty()) {
+                    throw FerryException.usage(missingRolesSentence(missing));
+                }
+            } catch (SQLException e) {
+                throw ServerErrors.during("closing a connection", "target", e);
+            }
+        }
+    }
+
+    private static void refuseDefiners(ObjectSet objects, ObjectOptions options) {
+        if (!options.noOwner()) {
+            return;
+        }
+        List<String> definers = objects.objects().stream().filter(SchemaObject::securityDefiner)
+                .map(SchemaObject::title).toList();
+        if (!definers.isEmpty()) {
+            boolean one = definers.size() == 1;
+            throw FerryException.usage(String.join(", ", definers) + (one ? " is" : " are") + " SECURITY DEFINER: "
+                    + "under --no-owner " + (one ? "it" : "they") + " would run with the rights of Ferry's role on the "
+                    + "target; drop --no-owner, or make " + (one ? "it" : "them") + " SECURITY INVOKER on the source first");
+        }
+    }
+
     public ObjectSet objects() {
         return objects;
+    }
+
+    /**
+     * The objects of {@code scope} on one server, read in the caller's transaction (for check and diff).
+     *
+     * @param role {@code source} or {@code target}, for messages
+     */
+    public static ObjectSet read(Connection c, ObjectScope scope, String role) {
+        return ObjectReader.read(c, scope, role);
     }
 
     @Override
