@@ -7,10 +7,8 @@ import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.diff.Difference;
 import dev.ferry.core.diff.SchemaDiff;
-import dev.ferry.core.objects.ObjectDiff;
 import dev.ferry.core.objects.ObjectMigration;
 import dev.ferry.core.objects.ObjectScope;
-import dev.ferry.core.objects.ObjectSet;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.StateStore;
 import java.util.ArrayList;
@@ -54,23 +52,20 @@ final class DiffCommand implements Callable<Integer> {
         Settings s = connection.resolve(true, true);
         TransformChain chain = Transforms.chain(s, null);
         Catalog source;
-        ObjectScope scope;
-        ObjectSet sourceObjects;
-        try (Connection c = Db.open(s.source(), "source", "diff")) {
-            source = new CatalogReader(c, s.stateSchema()).read(s.tables());
-            scope = ObjectScope.of(source, chain, s.stateSchema(), null);
-            sourceObjects = ObjectMigration.read(c, scope, "source");
-        }
-        List<TableId> targetTables = s.tables().isEmpty() ? List.of()
-                : source.tables().values().stream().map(t -> chain.mapSchema(t.schema()).id()).toList();
         Catalog target;
-        ObjectSet targetObjects;
-        try (Connection c = Db.open(s.target(), "target", "diff")) {
-            target = new CatalogReader(c, s.stateSchema()).read(targetTables);
-            targetObjects = ObjectMigration.read(c, scope.onTarget(), "target");
+        List<Difference> diffs;
+        int objectCount;
+        try (Connection sc = Db.open(s.source(), "source", "diff"); Connection tc = Db.open(s.target(), "target", "diff")) {
+            source = new CatalogReader(sc, s.stateSchema()).read(s.tables());
+            List<TableId> targetTables = s.tables().isEmpty() ? List.of()
+                    : source.tables().values().stream().map(t -> chain.mapSchema(t.schema()).id()).toList();
+            target = new CatalogReader(tc, s.stateSchema()).read(targetTables);
+            diffs = new ArrayList<>(SchemaDiff.compare(source, chain, target));
+            ObjectScope scope = ObjectScope.of(source, chain, s.stateSchema(), null);
+            List<Difference> objectDiffs = ObjectMigration.diff(sc, tc, scope, objects.options(), streaming(s));
+            diffs.addAll(objectDiffs);
+            objectCount = ObjectMigration.read(sc, scope, "source").objects().size();
         }
-        List<Difference> diffs = new ArrayList<>(SchemaDiff.compare(source, chain, target));
-        diffs.addAll(ObjectDiff.compare(sourceObjects, targetObjects, objects.options(), streaming(s)));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
@@ -88,7 +83,7 @@ final class DiffCommand implements Callable<Integer> {
         } else {
             diffs.forEach(d -> out.println("differs: " + d.describe()));
             out.println(diffs.isEmpty() ? "The target's schema matches the source after transforms ("
-                    + source.tables().size() + " tables, " + sourceObjects.objects().size() + " objects around them)."
+                    + source.tables().size() + " tables, " + objectCount + " objects around them)."
                     : diffs.size() + " difference(s) between the source after "
                     + "transforms and the target.");
         }

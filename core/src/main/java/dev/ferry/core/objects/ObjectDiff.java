@@ -26,14 +26,17 @@ public final class ObjectDiff {
         for (SchemaObject s : want.values()) {
             SchemaObject t = have.get(s.key());
             if (t == null) {
-                out.add(new Difference(Kind.MISSING_OBJECT, s.title(), s.definition(), null));
+                boolean part = s.kind() == SchemaObject.Kind.COLUMN || s.kind() == SchemaObject.Kind.INDEX
+                        || s.kind() == SchemaObject.Kind.CONSTRAINT;
+                out.add(new Difference(Kind.MISSING_OBJECT, part ? "the comment or privileges of " + s.title()
+                        : s.title(), s.definition(), null));
                 continue;
             }
             if (s.definition() != null && t.definition() != null && !normal(s.definition()).equals(normal(t.definition()))) {
                 out.add(new Difference(Kind.CHANGED_OBJECT, s.title(), "definition " + s.definition(),
                         "definition " + t.definition()));
             }
-            if (s.state() != null && !Objects.equals(s.state(), t.state())
+            if (s.state() != null && !s.state().equals(t.state())
                     && !(beforeSwitch && "O".equals(t.state()) && ("A".equals(s.state()) || "R".equals(s.state())))) {
                 out.add(new Difference(Kind.CHANGED_OBJECT, s.title(), "state " + state(s.state()),
                         "state " + state(t.state())));
@@ -41,7 +44,7 @@ public final class ObjectDiff {
             if (!options.noOwner() && s.owner() != null && !s.owner().equals(t.owner())) {
                 out.add(new Difference(Kind.CHANGED_OBJECT, s.title(), "owner " + s.owner(), "owner " + t.owner()));
             }
-            if (!options.noPrivileges() && s.acl() != null) {
+            if (!options.noPrivileges() && s.acl() != null && !(s.defaultAcl() && t.defaultAcl())) {
                 List<String> a = privileges(s, options);
                 List<String> b = privileges(t, options);
                 if (!a.equals(b)) {
@@ -82,6 +85,7 @@ public final class ObjectDiff {
 
     private static String state(String s) {
         return switch (s == null ? "" : s) {
+            case "" -> "none";
             case "O" -> "ENABLE";
             case "D" -> "DISABLE";
             case "A" -> "ENABLE ALWAYS";

@@ -4,7 +4,11 @@ import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
 import dev.ferry.core.FerryException;
 import dev.ferry.core.ServerErrors;
+import dev.ferry.core.diff.Difference;
+import dev.ferry.core.objects.SchemaObject.Kind;
 import dev.ferry.core.objects.SchemaObject.Stage;
+import dev.ferry.core.objects.internal.ViewText;
+import java.util.Map;
 import dev.ferry.core.objects.internal.ObjectReader;
 import dev.ferry.core.objects.internal.ObjectWriter;
 import dev.ferry.core.objects.internal.Roles;
@@ -172,6 +176,32 @@ public final class ObjectMigration implements ObjectSteps {
 
     private ObjectWriter writer(Connection target) {
         return new ObjectWriter(target, scope.onTarget(), options, log);
+    }
+
+    /**
+     * Compares the objects on both servers ({@link ObjectDiff}); a view whose query prints differently is first
+     * printed by the target itself ({@link ViewText}), so only a real difference remains.
+     */
+    public static List<Difference> diff(Connection source, Connection target, ObjectScope scope, ObjectOptions options,
+                                        boolean beforeSwitch) {
+        ObjectSet s = ObjectReader.read(source, scope, "source");
+        ObjectSet t = ObjectReader.read(target, scope.onTarget(), "target");
+        Map<String, SchemaObject> have = t.byKey();
+        List<SchemaObject> rendered = new ArrayList<>();
+        for (SchemaObject o : s.objects()) {
+            SchemaObject h = have.get(o.key());
+            if ((o.kind() == Kind.VIEW || o.kind() == Kind.MATERIALIZED_VIEW) && h != null
+                    && !o.definition().equals(h.definition())) {
+                String text = ViewText.render(target, o.definition());
+                if (text != null) {
+                    o = new SchemaObject(o.kind(), o.identity(), o.parent(), o.name(), text, o.create(), o.owner(),
+                            o.acl(), o.defaultAcl(), o.comment(), o.stage(), o.classId(), o.oid(), o.state(),
+                            o.securityDefiner());
+                }
+            }
+            rendered.add(o);
+        }
+        return ObjectDiff.compare(new ObjectSet(rendered, s.skipped(), s.leftOut()), t, options, beforeSwitch);
     }
 
     /** The roles the objects need that the target lacks (owners unless --no-owner, grantees unless --no-privileges). */

@@ -23,7 +23,8 @@ import java.util.List;
  * @param stage      when it is created
  * @param classId    the catalog holding it, with {@code oid} its key there (for dependency order); 0 when none
  * @param oid        its OID on the server it was read from
- * @param state      a trigger's or rule's enabled state as stored ({@code O}, {@code D}, {@code R}, {@code A}), or null
+ * @param state      a trigger's or rule's enabled state as stored ({@code O}, {@code D}, {@code R}, {@code A}), a
+ *                   view's options ({@code WITH (security_barrier=true)}, or empty), or null
  * @param securityDefiner true for a SECURITY DEFINER function
  */
 public record SchemaObject(Kind kind, String identity, String parent, String name, String definition, List<String> create, String owner,

@@ -74,11 +74,11 @@ public final class ObjectWriter {
     /** Owners, then privileges, then comments, of everything the target has of the source's objects. */
     public void finish(ObjectSet source) {
         Map<String, SchemaObject> have = ObjectReader.read(target, targetScope, "target").byKey();
-        List<SchemaObject> present = source.objects().stream().filter(o -> have.containsKey(o.key())).toList();
+        List<SchemaObject> present = source.objects().stream().filter(o -> present(o, have)).toList();
         if (!options.noOwner()) {
             for (SchemaObject o : present) {
                 if (o.owner() != null && o.kind().keyword() != null && !Relations.OWNED.equals(o.state())
-                        && !o.owner().equals(have.get(o.key()).owner())) {
+                        && have.containsKey(o.key()) && !o.owner().equals(have.get(o.key()).owner())) {
                     exec("ALTER " + o.ref() + " OWNER TO " + Identifiers.quote(o.owner()), "giving " + o.title()
                             + " its owner " + o.owner());
                 }
@@ -98,6 +98,21 @@ public final class ObjectWriter {
                 exec("COMMENT ON " + o.ref() + " IS " + Identifiers.literal(o.comment()), "commenting " + o.title());
             }
         }
+    }
+
+    /**
+     * Whether the target has the object. A column, index or constraint of ours carries only a comment or
+     * privileges, which the target may not have yet: it is there when its table or view is.
+     */
+    private static boolean present(SchemaObject o, Map<String, SchemaObject> have) {
+        if (have.containsKey(o.key())) {
+            return true;
+        }
+        if (o.parent() == null || o.kind() != Kind.COLUMN && o.kind() != Kind.INDEX && o.kind() != Kind.CONSTRAINT) {
+            return false;
+        }
+        return have.containsKey(Kind.TABLE.name() + " " + o.parent()) || have.containsKey(Kind.VIEW.name() + " " + o.parent())
+                || have.containsKey(Kind.MATERIALIZED_VIEW.name() + " " + o.parent());
     }
 
     /** Gives triggers and rules the ENABLE ALWAYS / ENABLE REPLICA state they have on the source; returns how many. */

@@ -48,12 +48,13 @@ final class Relations {
                     boolean matview = rs.getString(3).equals("m");
                     String query = stripSemicolon(rs.getString(4));
                     String with = rs.getString(5) == null || rs.getString(5).isEmpty() ? "" : " WITH (" + rs.getString(5) + ")";
-                    String def = matview
+                    String create = matview
                             ? "CREATE MATERIALIZED VIEW IF NOT EXISTS " + rs.getString(2) + with + " AS" + query + " WITH NO DATA"
                             : "CREATE OR REPLACE VIEW " + rs.getString(2) + with + " AS" + query;
+                    // The query is what is compared; the options (security_barrier, check_option...) are its state.
                     return new SchemaObject(matview ? Kind.MATERIALIZED_VIEW : Kind.VIEW, rs.getString(2), null, null,
-                            def, List.of(def), rs.getString(6), Query.strings(rs.getArray(7)), rs.getBoolean(8),
-                            rs.getString(9), Stage.AFTER_TABLES, cls, rs.getLong(1), null, false);
+                            query.strip(), List.of(create), rs.getString(6), Query.strings(rs.getArray(7)), rs.getBoolean(8),
+                            rs.getString(9), Stage.AFTER_TABLES, cls, rs.getLong(1), with.strip(), false);
                 }, x.schemas()));
         // Indexes of materialized views: built after the refresh (the snapshot's index build knows only tables).
         out.addAll(Query.rows(x.c, "SELECT i.indexrelid::int8, quote_ident(n.nspname) || '.' || quote_ident(ic.relname), "
