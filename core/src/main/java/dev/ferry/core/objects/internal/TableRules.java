@@ -30,7 +30,10 @@ final class TableRules {
                 + "t.tgenabled::text, obj_description(t.oid, 'pg_trigger'), "
                 + "quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_trigger t "
                 + "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "WHERE NOT t.tgisinternal" + clones + " AND " + RELATIONS.formatted("t.tgrelid") + " ORDER BY 7, 2", rs -> {
+                + "WHERE NOT t.tgisinternal" + clones + " AND " + RELATIONS.formatted("t.tgrelid")
+                // Ferry's own (the lock fence's), whose function lives in the state schema.
+                + " AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace "
+                + "  WHERE p.oid = t.tgfoid AND pn.nspname = ?) ORDER BY 7, 2", rs -> {
                     String table = parent(x, rs.getLong(3), rs.getString(7));
                     String state = rs.getString(5);
                     List<String> create = new ArrayList<>(List.of(rs.getString(4)));
@@ -40,7 +43,7 @@ final class TableRules {
                     return new SchemaObject(Kind.TRIGGER, Identifiers.quote(rs.getString(2)) + " ON " + table, table,
                             rs.getString(2), rs.getString(4), create, null, null, true, rs.getString(6), Stage.AFTER_COPY,
                             trg, rs.getLong(1), state, false);
-                }, x.tableOids(), x.schemas()));
+                }, x.tableOids(), x.schemas(), x.scope.stateSchema()));
         long rule = x.classId("pg_rewrite");
         out.addAll(Query.rows(x.c, "SELECT r.oid::int8, r.rulename, r.ev_class::int8, pg_get_ruledef(r.oid), "
                 + "r.ev_enabled::text, obj_description(r.oid, 'pg_rewrite'), "
