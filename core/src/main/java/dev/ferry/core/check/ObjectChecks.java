@@ -53,6 +53,13 @@ final class ObjectChecks {
         if (Sql.row(tgt, "SELECT current_setting('server_version_num')::int >= 170000", rs -> rs.getBoolean(1))) {
             searchPath(src, scope, out);
         }
+        long largeObjects = Sql.row(src, "SELECT count(*) FROM pg_largeobject_metadata", rs -> rs.getLong(1));
+        if (largeObjects > 0) {
+            out.add(Problem.warning("large_objects", "the source database holds " + largeObjects + " large object"
+                    + (largeObjects == 1 ? "" : "s") + " (pg_largeobject), which logical replication does not carry and "
+                    + "Ferry does not copy: they are left behind; move them yourself (lo_export/lo_import) before the "
+                    + "switch, or store them in bytea columns"));
+        }
         objects.skipped().forEach((what, why) -> out.add(Problem.warning("object_not_carried", what
                 + " is not carried: " + why)));
         if (!objects.leftOut().isEmpty()) {
