@@ -9,6 +9,7 @@ import dev.ferry.core.diff.Difference;
 import dev.ferry.core.diff.SchemaDiff;
 import dev.ferry.core.objects.ObjectMigration;
 import dev.ferry.core.objects.ObjectScope;
+import dev.ferry.core.objects.ObjectSet;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.StateStore;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ final class DiffCommand implements Callable<Integer> {
         Catalog source;
         Catalog target;
         List<Difference> diffs;
-        int objectCount;
+        ObjectSet carried;
         try (Connection sc = Db.open(s.source(), "source", "diff"); Connection tc = Db.open(s.target(), "target", "diff")) {
             source = new CatalogReader(sc, s.stateSchema()).read(s.tables());
             List<TableId> targetTables = s.tables().isEmpty() ? List.of()
@@ -64,7 +65,7 @@ final class DiffCommand implements Callable<Integer> {
             ObjectScope scope = ObjectScope.of(source, chain, s.stateSchema(), null);
             List<Difference> objectDiffs = ObjectMigration.diff(sc, tc, scope, objects.options(), streaming(s));
             diffs.addAll(objectDiffs);
-            objectCount = ObjectMigration.read(sc, scope, "source").objects().size();
+            carried = ObjectMigration.read(sc, scope, "source");
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -79,11 +80,13 @@ final class DiffCommand implements Callable<Integer> {
                 m.put("message", d.describe());
                 return m;
             }).toList());
+            doc.put("not_carried", carried.skipped());
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
         } else {
             diffs.forEach(d -> out.println("differs: " + d.describe()));
+            carried.skipped().forEach((what, why) -> out.println("not carried: " + what + " (" + why + ")"));
             out.println(diffs.isEmpty() ? "The target's schema matches the source after transforms ("
-                    + source.tables().size() + " tables, " + objectCount + " objects around them)."
+                    + source.tables().size() + " tables, " + carried.objects().size() + " objects around them)."
                     : diffs.size() + " difference(s) between the source after "
                     + "transforms and the target.");
         }

@@ -208,6 +208,27 @@ class ObjectsIT extends WithServers {
         assertEquals(String.valueOf(Long.parseLong(audits) + 1), pair.target().queryValue(db, "SELECT count(*) FROM objs.audit_log"));
     }
 
+    @Test
+    @Order(3)
+    void objectsThatUseWhatATransformRenamesAreNamedByCheckAndDiff() throws Exception {
+        String db = "objrename";
+        databases(db, "CREATE TABLE people (id bigint PRIMARY KEY, mail text NOT NULL); "
+                + "CREATE VIEW mails AS SELECT mail FROM people; "
+                + "CREATE FUNCTION mail_of(k bigint) RETURNS text LANGUAGE plpgsql AS $$BEGIN "
+                + "  RETURN (SELECT p.mail FROM public.people p WHERE p.id = k); END$$");
+        java.nio.file.Path config = tmp.resolve("ferry.yml");
+        java.nio.file.Files.writeString(config, "transforms:\n  - type: rename-column\n    table: public.people\n"
+                + "    column: mail\n    to: email\n");
+        FerryRun check = FerryRun.run("check", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                "--config", config.toString());
+        assertTrue(check.out().contains("view public.mails is not carried: it uses table public.people, which a "
+                + "transform reshapes"), check.all());
+        assertTrue(check.out().contains("function public.mail_of(bigint) mentions \"mail\" in its body"), check.all());
+        FerryRun diff = FerryRun.run("diff", "--source", pair.source().uri(db), "--target", pair.target().uri(db),
+                "--config", config.toString());
+        assertTrue(diff.out().contains("not carried: view public.mails (it uses table public.people"), diff.all());
+    }
+
     /** Equal lists, or a message with only the rows that differ. */
     private static void assertSameRows(List<List<String>> source, List<List<String>> target) {
         List<List<String>> onlySource = new ArrayList<>(source);

@@ -11,6 +11,7 @@ import dev.ferry.core.objects.ObjectOptions;
 import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.StateStore;
 import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TransformChain;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -36,6 +37,7 @@ public final class Preflight {
     /** What the source's columns are built from, once read; the target's checks compare against it. */
     private List<ColumnType> columnTypes = List.of();
     private ObjectOptions objects = ObjectOptions.DEFAULT;
+    private TransformChain transforms = TransformChain.identity();
 
     /**
      * @param tables      the tables to move; empty means every table of the source
@@ -51,6 +53,12 @@ public final class Preflight {
     /** How the objects are to be carried (--create-roles, --no-owner, --no-privileges); the default otherwise. */
     public Preflight withObjects(ObjectOptions options) {
         this.objects = options;
+        return this;
+    }
+
+    /** The run's transforms: objects that use what they reshape are named. */
+    public Preflight withTransforms(TransformChain chain) {
+        this.transforms = chain;
         return this;
     }
 
@@ -84,7 +92,7 @@ public final class Preflight {
                     steps.run("money formatting", "target", () -> CrossChecks.money(types, src, tgt, out));
                     if (catalog != null) {
                         steps.run("the objects around the tables", "target",
-                                () -> ObjectChecks.run(src, tgt, catalog, stateSchema, objects, out));
+                                () -> ObjectChecks.run(src, tgt, catalog, transforms, stateSchema, objects, out));
                     }
                 }
             }

@@ -30,7 +30,8 @@ final class DependencyOrder {
     static Result order(ReadContext x, List<SchemaObject> objects) throws SQLException {
         Map<String, SchemaObject> byOid = new LinkedHashMap<>();
         for (SchemaObject o : objects) {
-            if (o.classId() != 0 && o.kind() != SchemaObject.Kind.COLUMN) {
+            // A table is the snapshot's: what uses it is handled below, by whether it is migrated and reshaped.
+            if (o.classId() != 0 && o.kind() != SchemaObject.Kind.COLUMN && o.kind() != SchemaObject.Kind.TABLE) {
                 byOid.putIfAbsent(o.classId() + "/" + o.oid(), o);
             }
         }
