@@ -22,7 +22,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "sentence with its fix: wal_level, free replication slots and WAL senders, the REPLICATION and SELECT "
                 + "privileges, a primary key or REPLICA IDENTITY FULL on every table, column types, long transactions, "
                 + "max_slot_wal_keep_size, lc_monetary; on the target: reachable, writable, empty tables, the right to "
-                + "create tables and set session_replication_role.",
+                + "create tables and set session_replication_role; for the objects around the tables: the roles they "
+                + "name, their extensions, BYPASSRLS where tables have row-level security, triggers that would fire on "
+                + "replicated rows, functions PostgreSQL 17 runs under a fixed search_path, and what is left out.",
                 "Only reads. Exit 0 when ready, 1 when problems were found, 3 when a server cannot be reached. "
                         + "Warnings do not change the exit status."})
 final class CheckCommand implements Callable<Integer> {
@@ -32,13 +34,17 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
+    @Mixin
+    ObjectFlags objects = new ObjectFlags();
+
     @Option(names = "--json", description = "Print the findings as one JSON object instead of sentences.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         Settings s = connection.resolve(true, true);
-        CheckReport report = new Preflight(s.source(), s.target(), s.tables(), s.stateSchema()).run();
+        CheckReport report = new Preflight(s.source(), s.target(), s.tables(), s.stateSchema())
+                .withObjects(objects.options()).withTransforms(Transforms.chain(s, null)).run();
         if (!report.unreachable()) {
             List<Problem> all = new java.util.ArrayList<>(report.problems());
             all.addAll(SchemaCheck.run(s));

@@ -86,6 +86,17 @@ final class DemoCommand implements Callable<Integer> {
                     + source.queryValue("shop", "SELECT count(*) FROM orders"));
             out.println("   orders on the target (the application kept writing there): "
                     + target.queryValue("shop", "SELECT count(*) FROM orders"));
+            say("The objects around the tables moved too: a view, a function and a trigger, now on the target");
+            out.println("   view paid_orders (" + target.queryValue("shop", "SELECT obj_description('paid_orders'::regclass)")
+                    + "): " + target.queryValue("shop", "SELECT count(*) FROM paid_orders") + " paid orders on the target");
+            out.println("   function customer_total(42) on the target: "
+                    + target.queryValue("shop", "SELECT customer_total(42)"));
+            String order = target.queryValue("shop", "SELECT max(id) FROM orders");
+            String before = target.queryValue("shop", "SELECT updates FROM orders WHERE id = " + order);
+            target.execute("shop", "UPDATE orders SET status = 'shipped' WHERE id = " + order);
+            out.println("   trigger orders_count_updates fires for writes on the target: order " + order + " had "
+                    + before + " update(s), after one more UPDATE it has "
+                    + target.queryValue("shop", "SELECT updates FROM orders WHERE id = " + order));
             say("Stopping the servers");
             out.println("Demo finished: every step above is a real ferry command against real servers.");
             return 0;

@@ -24,8 +24,22 @@ final class DemoData {
                   items jsonb NOT NULL,
                   note text,
                   created_at timestamptz NOT NULL DEFAULT now(),
-                  updated_at timestamptz NOT NULL DEFAULT now());
+                  updated_at timestamptz NOT NULL DEFAULT now(),
+                  updates integer NOT NULL DEFAULT 0);
                 CREATE INDEX orders_customer ON orders (customer_id);
+                -- The objects around the tables, which Ferry carries too.
+                CREATE FUNCTION count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  NEW.updates := OLD.updates + 1;
+                  RETURN NEW;
+                END $$;
+                CREATE TRIGGER orders_count_updates BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION count_update();
+                CREATE FUNCTION customer_total(customer bigint) RETURNS numeric LANGUAGE sql STABLE
+                  AS $$ SELECT coalesce(sum(amount), 0) FROM public.orders WHERE customer_id = customer $$;
+                CREATE VIEW paid_orders AS
+                  SELECT o.id, c.email, o.amount FROM orders o JOIN customers c ON c.id = o.customer_id
+                  WHERE o.status = 'paid';
+                COMMENT ON VIEW paid_orders IS 'what the accounting team reads';
                 INSERT INTO customers SELECT g, 'customer' || g || '@example.com', (ARRAY['DE','FR','US','JP'])[1 + g % 4]
                   FROM generate_series(1, 5000) g;
                 """);

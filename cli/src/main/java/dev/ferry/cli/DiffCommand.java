@@ -7,6 +7,13 @@ import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.diff.Difference;
 import dev.ferry.core.diff.SchemaDiff;
+import dev.ferry.core.objects.ObjectMigration;
+import dev.ferry.core.objects.ObjectScope;
+import dev.ferry.core.objects.ObjectSet;
+import dev.ferry.core.state.Phase;
+import dev.ferry.core.state.StateStore;
+import java.util.ArrayList;
+import java.util.Optional;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TransformChain;
 import java.io.PrintWriter;
@@ -25,7 +32,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "diff", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compare the source schema, reshaped by the configured transforms, with the target's existing "
                 + "schema: missing, unexpected and changed tables, columns, types, nullability, defaults, primary keys, "
-                + "indexes, foreign keys and sequences.",
+                + "indexes, foreign keys and sequences, and the objects around them: views, functions, triggers, "
+                + "policies, sequences, owners, privileges and comments.",
                 "Only reads. Exit 0 when they match, 1 when they differ."})
 final class DiffCommand implements Callable<Integer> {
     @Spec
@@ -33,6 +41,9 @@ final class DiffCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    ObjectFlags objects = new ObjectFlags();
 
     @Option(names = "--json", description = "Print the differences as JSON.")
     boolean json;
@@ -42,16 +53,20 @@ final class DiffCommand implements Callable<Integer> {
         Settings s = connection.resolve(true, true);
         TransformChain chain = Transforms.chain(s, null);
         Catalog source;
-        try (Connection c = Db.open(s.source(), "source", "diff")) {
-            source = new CatalogReader(c, s.stateSchema()).read(s.tables());
-        }
-        List<TableId> targetTables = s.tables().isEmpty() ? List.of()
-                : source.tables().values().stream().map(t -> chain.mapSchema(t.schema()).id()).toList();
         Catalog target;
-        try (Connection c = Db.open(s.target(), "target", "diff")) {
-            target = new CatalogReader(c, s.stateSchema()).read(targetTables);
+        List<Difference> diffs;
+        ObjectSet carried;
+        try (Connection sc = Db.open(s.source(), "source", "diff"); Connection tc = Db.open(s.target(), "target", "diff")) {
+            source = new CatalogReader(sc, s.stateSchema()).read(s.tables());
+            List<TableId> targetTables = s.tables().isEmpty() ? List.of()
+                    : source.tables().values().stream().map(t -> chain.mapSchema(t.schema()).id()).toList();
+            target = new CatalogReader(tc, s.stateSchema()).read(targetTables);
+            diffs = new ArrayList<>(SchemaDiff.compare(source, chain, target));
+            ObjectScope scope = ObjectScope.of(source, chain, s.stateSchema(), null);
+            List<Difference> objectDiffs = ObjectMigration.diff(sc, tc, scope, objects.options(), streaming(s));
+            diffs.addAll(objectDiffs);
+            carried = ObjectMigration.read(sc, scope, "source");
         }
-        List<Difference> diffs = SchemaDiff.compare(source, chain, target);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
@@ -65,13 +80,27 @@ final class DiffCommand implements Callable<Integer> {
                 m.put("message", d.describe());
                 return m;
             }).toList());
+            doc.put("not_carried", carried.skipped());
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
         } else {
             diffs.forEach(d -> out.println("differs: " + d.describe()));
+            carried.skipped().forEach((what, why) -> out.println("not carried: " + what + " (" + why + ")"));
             out.println(diffs.isEmpty() ? "The target's schema matches the source after transforms ("
-                    + source.tables().size() + " tables)." : diffs.size() + " difference(s) between the source after "
+                    + source.tables().size() + " tables, " + carried.objects().size() + " objects around them)."
+                    : diffs.size() + " difference(s) between the source after "
                     + "transforms and the target.");
         }
         return diffs.isEmpty() ? 0 : 1;
+    }
+
+    /** True while a run streams into the target and has not switched (triggers wait for the switch's state). */
+    private static boolean streaming(Settings s) {
+        Optional<StateStore> store = StateStore.openExisting(s.target(), s.stateSchema());
+        if (store.isEmpty()) {
+            return false;
+        }
+        try (StateStore st = store.get()) {
+            return st.run().map(r -> r.phase() != Phase.SWITCHED).orElse(false);
+        }
     }
 }

@@ -17,7 +17,9 @@ import picocli.CommandLine.Spec;
         description = {"Create the publication and the replication slot on the source, then copy the chosen tables to "
                 + "the target exactly as they were at the slot's consistent point, in parallel, while the application "
                 + "keeps writing. Tables are created without indexes; keys and indexes are built after the copy, "
-                + "foreign keys added NOT VALID.",
+                + "foreign keys added NOT VALID. The objects of the tables' schemas come along: functions, aggregates, "
+                + "operators and casts before the tables, views after them, triggers, rules and policies after the "
+                + "copy, then owners, privileges and comments.",
                 "Run it again after an interruption to continue: finished chunks are skipped. On a finished run it "
                         + "says so and does nothing. \"ferry start\" runs this, then streams the changes."})
 final class SnapshotCommand implements Callable<Integer> {

@@ -5,6 +5,7 @@ import dev.ferry.snapshot.Rate;
 import dev.ferry.snapshot.SnapshotOptions;
 import java.time.Duration;
 import java.util.Locale;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The snapshot's options, shared by {@code ferry snapshot} and {@code ferry start}. */
@@ -44,6 +45,9 @@ public final class SnapshotFlags {
             description = "auto (bars on a terminal, log lines otherwise), bars, log or none (default: ${DEFAULT-VALUE}).")
     String progress;
 
+    @Mixin
+    ObjectFlags objects = new ObjectFlags();
+
     /** The snapshot options for these flags and settings; the listener and transforms are the caller's. */
     SnapshotOptions options(Settings s) {
         int j = jobs != null ? jobs : s.file().jobs() != null ? s.file().jobs() : Runtime.getRuntime().availableProcessors();
@@ -56,7 +60,7 @@ public final class SnapshotFlags {
         Rate rate = Rate.parse(maxRate != null ? maxRate : s.file().maxRate());
         return SnapshotOptions.of(s.source(), s.target()).withTables(s.tables()).withStateSchema(s.stateSchema())
                 .withJobs(j).withSlot(slot, publication, Duration.ofSeconds(slotTimeoutSeconds))
-                .withCopy(truncateTarget, rate, bytes(chunkSize));
+                .withCopy(truncateTarget, rate, bytes(chunkSize)).withObjects(objects.options());
     }
 
     static long bytes(String text) {

@@ -9,6 +9,9 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.objects.ObjectMigration;
+import dev.ferry.core.objects.ObjectScope;
+import dev.ferry.core.objects.ObjectSteps;
 import dev.ferry.core.state.ChunkState;
 import dev.ferry.core.state.DeferredIndex;
 import dev.ferry.core.state.Phase;
@@ -99,6 +102,9 @@ public final class Snapshot {
             Catalog pre = readCatalog(coord, o.tables());
             requireReplicable(pre);
             prepareTargetTables(works(pre));
+            if (o.objects() != null) {
+                ObjectMigration.refuseEarly(coord, o.target(), objectScope(works(pre)), o.objects());
+            }
             List<TableId> roots = pre.tables().values().stream()
                     .filter(t -> t.parent() == null || !pre.tables().containsKey(t.parent())).map(TableInfo::id).toList();
             store.slotIntent(o.slot()).ifPresent(i -> SlotMaker.dropOrphan(coord, i, listener::message));
@@ -352,11 +358,21 @@ public final class Snapshot {
         listener.message("creating " + works.size() + " table(s) on the target, without indexes");
         Map<String, String> extensions = SchemaBuilder.extensions(source, works.keySet());
         try (Connection c = Db.open(o.target(), "target", "schema")) {
-            new SchemaBuilder(c).createTables(catalog, works, o.transforms(), extensions);
+            ObjectSteps objects = o.objects() == null ? ObjectSteps.NONE
+                    : ObjectMigration.read(source, objectScope(works), o.objects(), listener::message);
+            new SchemaBuilder(c).createTables(catalog, works, o.transforms(), extensions, objects);
         } catch (SQLException e) {
             throw ServerErrors.during("creating the target schema", "target", e);
         }
         works.values().forEach(w -> store.addTable(w.id(), w.targetId()));
+    }
+
+    /** The objects' scope: the migrated tables with their target names, and those a transform reshapes. */
+    private ObjectScope objectScope(Map<TableId, TableWork> works) {
+        Map<TableId, TableId> tables = new LinkedHashMap<>();
+        works.values().forEach(w -> tables.put(w.id(), w.targetId()));
+        return ObjectScope.of(tables, works.values().stream().filter(w -> !w.passThrough()).map(TableWork::id)
+                .collect(Collectors.toSet()), o.stateSchema(), o.publication());
     }
 
     /**
@@ -440,6 +456,9 @@ public final class Snapshot {
         Map<TableId, Lsn> resync = store.resyncLsns();
         List<DeferredIndex> deferred = new IndexBuilder(o.target(), listener::message).build(works, o.jobs(), resync);
         store.deferredIndexes().add(deferred);
+        if (o.objects() != null) {
+            ObjectMigration.afterCopy(o.source(), o.target(), objectScope(works), o.objects(), listener::message);
+        }
         store.setPhase(Phase.STREAMING);
         return new SnapshotResult(consistent, slot, publication, false, resumed, tables, resync, deferred,
                 Duration.ofNanos(System.nanoTime() - t0));

@@ -1,6 +1,7 @@
 package dev.ferry.snapshot;
 
 import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.objects.ObjectOptions;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TransformChain;
 import java.time.Duration;
@@ -18,6 +19,8 @@ import java.util.List;
  * @param listener       receives progress; called from worker threads
  * @param lookup         the lookup the transforms were built with, bound to the snapshot in each copy worker; null
  *                       when no transform reads other tables
+ * @param objects        how the objects around the tables (views, functions, triggers, grants...) are carried; null
+ *                       to move the tables only
  */
 public record SnapshotOptions(
         ConnectionSpec source,
@@ -33,7 +36,8 @@ public record SnapshotOptions(
         long chunkBytes,
         TransformChain transforms,
         SnapshotListener listener,
-        SnapshotLookup lookup) {
+        SnapshotLookup lookup,
+        ObjectOptions objects) {
 
     public static final String DEFAULT_SLOT = "ferry_slot";
     public static final String DEFAULT_PUBLICATION = "ferry_pub";
@@ -49,47 +53,52 @@ public record SnapshotOptions(
     public static SnapshotOptions of(ConnectionSpec source, ConnectionSpec target) {
         return new SnapshotOptions(source, target, List.of(), "ferry", Runtime.getRuntime().availableProcessors(),
                 DEFAULT_SLOT, DEFAULT_PUBLICATION, Duration.ofSeconds(60), false, Rate.UNLIMITED, DEFAULT_CHUNK_BYTES,
-                TransformChain.identity(), SnapshotListener.SILENT, null);
+                TransformChain.identity(), SnapshotListener.SILENT, null, ObjectOptions.DEFAULT);
     }
 
     public SnapshotOptions withTables(List<TableId> newTables) {
         return new SnapshotOptions(source, target, newTables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup);
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup, objects);
     }
 
     public SnapshotOptions withJobs(int newJobs) {
         return new SnapshotOptions(source, target, tables, stateSchema, newJobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup);
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup, objects);
     }
 
     public SnapshotOptions withStateSchema(String schema) {
         return new SnapshotOptions(source, target, tables, schema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup);
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup, objects);
     }
 
     public SnapshotOptions withSlot(String newSlot, String newPublication, Duration timeout) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, newSlot, newPublication, timeout,
-                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup);
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup, objects);
     }
 
     public SnapshotOptions withCopy(boolean truncate, Rate rate, long newChunkBytes) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncate, rate, newChunkBytes, transforms, listener, lookup);
+                truncate, rate, newChunkBytes, transforms, listener, lookup, objects);
     }
 
     public SnapshotOptions withTransforms(TransformChain chain) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, chain, listener, lookup);
+                truncateTarget, maxRate, chunkBytes, chain, listener, lookup, objects);
     }
 
     /** Transforms whose lookups go through {@code l} (see {@link SnapshotLookup}). */
     public SnapshotOptions withTransforms(TransformChain chain, SnapshotLookup l) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, chain, listener, l);
+                truncateTarget, maxRate, chunkBytes, chain, listener, l, objects);
+    }
+
+    public SnapshotOptions withObjects(ObjectOptions newObjects) {
+        return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
+                truncateTarget, maxRate, chunkBytes, transforms, listener, lookup, newObjects);
     }
 
     public SnapshotOptions withListener(SnapshotListener l) {
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
-                truncateTarget, maxRate, chunkBytes, transforms, l, lookup);
+                truncateTarget, maxRate, chunkBytes, transforms, l, lookup, objects);
     }
 }

@@ -7,9 +7,11 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.objects.ObjectOptions;
 import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.StateStore;
 import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TransformChain;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -34,6 +36,8 @@ public final class Preflight {
     private Catalog sourceCatalog;
     /** What the source's columns are built from, once read; the target's checks compare against it. */
     private List<ColumnType> columnTypes = List.of();
+    private ObjectOptions objects = ObjectOptions.DEFAULT;
+    private TransformChain transforms = TransformChain.identity();
 
     /**
      * @param tables      the tables to move; empty means every table of the source
@@ -44,6 +48,18 @@ public final class Preflight {
         this.target = target;
         this.tables = List.copyOf(tables);
         this.stateSchema = stateSchema;
+    }
+
+    /** How the objects are to be carried (--create-roles, --no-owner, --no-privileges); the default otherwise. */
+    public Preflight withObjects(ObjectOptions options) {
+        this.objects = options;
+        return this;
+    }
+
+    /** The run's transforms: objects that use what they reshape are named. */
+    public Preflight withTransforms(TransformChain chain) {
+        this.transforms = chain;
+        return this;
     }
 
     /**
@@ -74,6 +90,10 @@ public final class Preflight {
                     steps.run("that source and target differ", "target", () -> CrossChecks.distinct(src, tgt, out));
                     steps.run("extensions", "target", () -> CrossChecks.extensions(types, tgt, out));
                     steps.run("money formatting", "target", () -> CrossChecks.money(types, src, tgt, out));
+                    if (catalog != null) {
+                        steps.run("the objects around the tables", "target",
+                                () -> ObjectChecks.run(src, tgt, catalog, transforms, stateSchema, objects, out));
+                    }
                 }
             }
             return new CheckReport(out, src == null || tgt == null || steps.lostConnection, copied.size());

@@ -13,7 +13,13 @@ public record Difference(Kind kind, String object, String expected, String actua
     public enum Kind {
         MISSING_TABLE, UNEXPECTED_TABLE, MISSING_COLUMN, UNEXPECTED_COLUMN, COLUMN_TYPE, NULLABILITY, COLUMN_DEFAULT,
         PRIMARY_KEY, MISSING_INDEX, UNEXPECTED_INDEX, MISSING_FOREIGN_KEY, UNEXPECTED_FOREIGN_KEY, MISSING_SEQUENCE,
-        SEQUENCE_TYPE
+        SEQUENCE_TYPE,
+        /** An object around the tables (view, function, trigger...) the target lacks; object is its title. */
+        MISSING_OBJECT,
+        /** An object around the tables only the target has. */
+        UNEXPECTED_OBJECT,
+        /** An object both have, differing in one aspect: expected and actual start with the aspect's name. */
+        CHANGED_OBJECT
     }
 
     /** One readable sentence. */
@@ -33,6 +39,11 @@ public record Difference(Kind kind, String object, String expected, String actua
             case UNEXPECTED_FOREIGN_KEY -> "foreign key on " + object + " " + actual + " exists only on the target";
             case MISSING_SEQUENCE -> "sequence " + object + " is missing on the target";
             case SEQUENCE_TYPE -> "sequence " + object + " is " + actual + " on the target, expected " + expected;
+            case MISSING_OBJECT -> object + " is missing on the target";
+            case UNEXPECTED_OBJECT -> object + " exists only on the target";
+            case CHANGED_OBJECT -> expected.startsWith("definition")
+                    ? "the definition of " + object + " differs on the target"
+                    : object + " has " + actual + " on the target, expected " + expected;
         };
     }
 }

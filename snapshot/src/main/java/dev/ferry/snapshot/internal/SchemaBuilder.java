@@ -6,6 +6,7 @@ import dev.ferry.core.catalog.SequenceInfo;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.core.catalog.TypeInfo;
 import dev.ferry.core.ddl.DdlWriter;
+import dev.ferry.core.objects.ObjectSteps;
 import dev.ferry.transforms.Column;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TransformChain;
@@ -59,8 +60,12 @@ public final class SchemaBuilder {
         return out;
     }
 
+    /**
+     * @param objects the objects around the tables, created around these steps (roles, schemas, extensions and
+     *                collations before the types; functions and the like before the tables; views after them)
+     */
     public void createTables(Catalog catalog, Map<TableId, TableWork> works, TransformChain chain,
-                             Map<String, String> extensions) {
+                             Map<String, String> extensions, ObjectSteps objects) {
         Set<String> schemas = new LinkedHashSet<>(extensions.values());
         catalog.types().forEach(t -> schemas.add(t.schema()));
         catalog.sequences().forEach(s -> schemas.add(s.id().schema()));
@@ -71,6 +76,7 @@ public final class SchemaBuilder {
         extensions.forEach((name, schema) -> exec("CREATE EXTENSION IF NOT EXISTS " + Identifiers.quote(name)
                 + " WITH SCHEMA " + Identifiers.quote(schema), "creating extension " + name
                 + " (its types are used by the tables; install it on the target server if it is missing)"));
+        objects.beforeTypes(target);
         for (String sql : chain.targetSetup()) {
             exec(sql, "preparing the target for the transforms");
         }
@@ -82,6 +88,7 @@ public final class SchemaBuilder {
                 exec(DdlWriter.createSequence(s, sequenceType(s, works)), "creating sequence " + s.id());
             }
         }
+        objects.beforeTables(target);
         for (TableWork w : works.values()) {
             TableInfo info = w.source();
             // A partition moved without its parent becomes a table of its own.
@@ -100,6 +107,7 @@ public final class SchemaBuilder {
                 }
             }
         }
+        objects.afterTables(target);
     }
 
     /** The owning column's integer type on the target (a column widened to bigint widens its sequence). */

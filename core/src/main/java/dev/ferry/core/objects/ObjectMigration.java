@@ -1,0 +1,240 @@
+package dev.ferry.core.objects;
+
+import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Db;
+import dev.ferry.core.FerryException;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.core.diff.Difference;
+import dev.ferry.core.objects.SchemaObject.Kind;
+import dev.ferry.core.objects.SchemaObject.Stage;
+import dev.ferry.core.objects.internal.ViewText;
+import java.util.Map;
+import dev.ferry.core.objects.internal.ObjectReader;
+import dev.ferry.core.objects.internal.ObjectWriter;
+import dev.ferry.core.objects.internal.Roles;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Carries the objects around the tables: read once from the source's catalog (under the snapshot), created on the
+ * target in dependency order around the snapshot's own steps ({@link ObjectSteps}), completed after the copy
+ * ({@link #afterCopy}) and at the switch ({@link #refreshMaterializedViews} before the fence,
+ * {@link #enableAsOnSource} once traffic moved). Why the catalog and not pg_dump: docs/design-notes.md.
+ */
+public final class ObjectMigration implements ObjectSteps {
+    private final Connection source;
+    private final ObjectSet objects;
+    private final ObjectScope scope;
+    private final ObjectOptions options;
+    private final Consumer<String> log;
+
+    private ObjectMigration(Connection source, ObjectSet objects, ObjectScope scope, ObjectOptions options,
+                            Consumer<String> log) {
+        this.source = source;
+        this.objects = objects;
+        this.scope = scope;
+        this.options = options;
+        this.log = log;
+    }
+
+    /**
+     * Reads the source's objects (in the caller's transaction on {@code source}, kept for the steps) and names what
+     * is not carried. Refuses SECURITY DEFINER functions under --no-owner: they would run as Ferry's role.
+     */
+    public static ObjectMigration read(Connection source, ObjectScope scope, ObjectOptions options, Consumer<String> log) {
+        ObjectSet objects = ObjectReader.read(source, scope, "source");
+        refuseDefiners(objects, options);
+        objects.skipped().forEach((what, why) -> log.accept("not carried: " + what + " (" + why + ")"));
+        if (!objects.leftOut().isEmpty()) {
+            log.accept("left out: " + String.join(", ", objects.leftOut()) + " (Ferry does not carry these; create them "
+                    + "on the target if it needs them)");
+        }
+        return new ObjectMigration(source, objects, scope, options, log);
+    }
+
+    /**
+     * What would stop the run later, found before it starts (before the slot exists): SECURITY DEFINER functions
+     * under --no-owner, roles the target lacks without --create-roles.
+     */
+    public static void refuseEarly(Connection source, ConnectionSpec target, ObjectScope scope, ObjectOptions options) {
+        ObjectSet objects = ObjectReader.read(source, scope, "source");
+        refuseDefiners(objects, options);
+        if (!options.createRoles()) {
+            try (Connection t = Db.open(target, "target", "objects")) {
+                List<String> missing = missingRoles(objects, t, options);
+                if (!missing.isEmpty()) {
+                    throw FerryException.usage(missingRolesSentence(missing));
+                }
+            } catch (SQLException e) {
+                throw ServerErrors.during("closing a connection", "target", e);
+            }
+        }
+    }
+
+    private static void refuseDefiners(ObjectSet objects, ObjectOptions options) {
+        if (!options.noOwner()) {
+            return;
+        }
+        List<String> definers = objects.objects().stream().filter(SchemaObject::securityDefiner)
+                .map(SchemaObject::title).toList();
+        if (!definers.isEmpty()) {
+            boolean one = definers.size() == 1;
+            throw FerryException.usage(String.join(", ", definers) + (one ? " is" : " are") + " SECURITY DEFINER: "
+                    + "under --no-owner " + (one ? "it" : "they") + " would run with the rights of Ferry's role on the "
+                    + "target; drop --no-owner, or make " + (one ? "it" : "them") + " SECURITY INVOKER on the source first");
+        }
+    }
+
+    public ObjectSet objects() {
+        return objects;
+    }
+
+    /**
+     * The objects of {@code scope} on one server, read in the caller's transaction (for check and diff).
+     *
+     * @param role {@code source} or {@code target}, for messages
+     */
+    public static ObjectSet read(Connection c, ObjectScope scope, String role) {
+        return ObjectReader.read(c, scope, role);
+    }
+
+    @Override
+    public void beforeTypes(Connection target) {
+        List<String> missing = missingRoles(objects, target, options);
+        if (!missing.isEmpty()) {
+            if (!options.createRoles()) {
+                throw FerryException.usage(missingRolesSentence(missing));
+            }
+            try {
+                Roles.create(source, target, missing, log);
+            } catch (SQLException e) {
+                throw ServerErrors.during("creating roles " + String.join(", ", missing), "target", e);
+            }
+        }
+        writer(target).create(objects, Stage.BEFORE_TYPES);
+    }
+
+    @Override
+    public void beforeTables(Connection target) {
+        writer(target).create(objects, Stage.BEFORE_TABLES);
+    }
+
+    @Override
+    public void afterTables(Connection target) {
+        int n = writer(target).create(objects, Stage.AFTER_TABLES);
+        if (n > 0) {
+            log.accept("created " + n + " view(s) and function(s) that use the tables");
+        }
+    }
+
+    /**
+     * After the copy and the index build: fills the materialized views, creates triggers, rules, policies and the
+     * tables' row-level security, then sets owners, privileges, comments and default privileges. Reads the source's
+     * objects again (a resumed run has no snapshot any more); safe to run again.
+     */
+    public static void afterCopy(ConnectionSpec source, ConnectionSpec target, ObjectScope scope, ObjectOptions options,
+                                 Consumer<String> log) {
+        try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
+            ObjectSet objects = ObjectReader.read(s, scope, "source");
+            ObjectWriter w = new ObjectWriter(t, scope.onTarget(), options, log);
+            int views = w.refreshMaterializedViews(objects);
+            int created = w.create(objects, Stage.AFTER_COPY);
+            w.finish(objects);
+            log.accept("objects around the tables: " + summary(objects) + "; " + views + " materialized view(s) refreshed, "
+                    + created + " created after the copy; owners, privileges and comments set");
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing a connection", "target", e);
+        }
+    }
+
+    /** {@code ferry switch}, before it fences: fills the materialized views with the rows of now. Returns how many. */
+    public static int refreshMaterializedViews(ConnectionSpec source, ConnectionSpec target, ObjectScope scope) {
+        try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
+            ObjectSet objects = ObjectReader.read(s, scope, "source");
+            return new ObjectWriter(t, scope.onTarget(), ObjectOptions.DEFAULT, m -> { }).refreshMaterializedViews(objects);
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing a connection", "target", e);
+        }
+    }
+
+    /**
+     * {@code ferry switch}, once the stream stopped applying: triggers and rules that are ENABLE ALWAYS or ENABLE
+     * REPLICA on the source get that state (until then they were ENABLE, so replicated rows did not fire them).
+     */
+    public static int enableAsOnSource(ConnectionSpec source, ConnectionSpec target, ObjectScope scope) {
+        try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
+            ObjectSet objects = ObjectReader.read(s, scope, "source");
+            return new ObjectWriter(t, scope.onTarget(), ObjectOptions.DEFAULT, m -> { }).enableAsOnSource(objects);
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing a connection", "target", e);
+        }
+    }
+
+    /** {@code 2 functions, 1 view, 1 trigger}: what was carried, by kind. */
+    static String summary(ObjectSet objects) {
+        Map<Kind, Integer> counts = new java.util.EnumMap<>(Kind.class);
+        for (SchemaObject o : objects.objects()) {
+            if (!o.create().isEmpty() && o.kind() != Kind.TABLE) {
+                counts.merge(o.kind(), 1, Integer::sum);
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        counts.forEach((k, n) -> {
+            String l = k.label();
+            parts.add(n + " " + (n == 1 || l.endsWith("privileges") ? l : l.endsWith("y")
+                    ? l.substring(0, l.length() - 1) + "ies" : l.endsWith("x") ? l + "es" : l + "s"));
+        });
+        return parts.isEmpty() ? "none carried" : String.join(", ", parts);
+    }
+
+    private ObjectWriter writer(Connection target) {
+        return new ObjectWriter(target, scope.onTarget(), options, log);
+    }
+
+    /**
+     * Compares the objects on both servers ({@link ObjectDiff}); a view whose query prints differently is first
+     * printed by the target itself ({@link ViewText}), so only a real difference remains.
+     */
+    public static List<Difference> diff(Connection source, Connection target, ObjectScope scope, ObjectOptions options,
+                                        boolean beforeSwitch) {
+        ObjectSet s = ObjectReader.read(source, scope, "source");
+        ObjectSet t = ObjectReader.read(target, scope.onTarget(), "target");
+        Map<String, SchemaObject> have = t.byKey();
+        List<SchemaObject> rendered = new ArrayList<>();
+        for (SchemaObject o : s.objects()) {
+            SchemaObject h = have.get(o.key());
+            if ((o.kind() == Kind.VIEW || o.kind() == Kind.MATERIALIZED_VIEW) && h != null
+                    && !o.definition().equals(h.definition())) {
+                String text = ViewText.render(target, o.definition());
+                if (text != null) {
+                    o = new SchemaObject(o.kind(), o.identity(), o.parent(), o.name(), text, o.create(), o.owner(),
+                            o.acl(), o.defaultAcl(), o.comment(), o.stage(), o.classId(), o.oid(), o.state(),
+                            o.securityDefiner());
+                }
+            }
+            rendered.add(o);
+        }
+        return ObjectDiff.compare(new ObjectSet(rendered, s.skipped(), s.leftOut()), t, options, beforeSwitch);
+    }
+
+    /** The roles the objects need that the target lacks (owners unless --no-owner, grantees unless --no-privileges). */
+    public static List<String> missingRoles(ObjectSet objects, Connection target, ObjectOptions options) {
+        try {
+            return Roles.missing(target, new ArrayList<>(objects.roles(!options.noOwner(), !options.noPrivileges())));
+        } catch (SQLException e) {
+            throw ServerErrors.during("looking up roles", "target", e);
+        }
+    }
+
+    /** One sentence naming the missing roles and the fixes. */
+    public static String missingRolesSentence(List<String> missing) {
+        return "role" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing) + (missing.size() == 1
+                ? " owns or is granted" : " own or are granted") + " objects on the source but "
+                + (missing.size() == 1 ? "does" : "do") + " not exist on the target (roles belong to the server); create "
+                + (missing.size() == 1 ? "it" : "them") + " there, or pass --create-roles to let Ferry create "
+                + (missing.size() == 1 ? "it" : "them") + " without passwords, or --no-owner and --no-privileges";
+    }
+}
