@@ -3,6 +3,7 @@ package dev.ferry.applier.internal;
 import dev.ferry.core.Db;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
+import io.github.resilience4j.core.IntervalFunction;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -34,6 +35,9 @@ public final class RetryPolicy {
     /** Give up: the failure stands. */
     public record Stop() implements Decision {}
 
+    /** Resilience4j's exponential backoff: 1 s, x1.6 each time, at most 30 s. */
+    private static final IntervalFunction BACKOFF = IntervalFunction.ofExponentialBackoff(1000, 1.6, 30_000);
+
     private int lost;
     private int conflicts;
 
@@ -48,7 +52,7 @@ public final class RetryPolicy {
         return switch (kind) {
             case DETERMINISTIC -> new Stop();
             case LOST_CONNECTION -> ++lost >= MAX_LOST ? new Stop()
-                    : new Retry(Duration.ofMillis((long) Math.min(30_000, 1000 * Math.pow(1.6, lost - 1))), lost,
+                    : new Retry(Duration.ofMillis(BACKOFF.apply(lost)), lost,
                     MAX_LOST - 1);
             case CONFLICT -> ++conflicts > MAX_CONFLICTS ? new Stop()
                     : new Retry(Duration.ofMillis(200L * conflicts), conflicts, MAX_CONFLICTS);
