@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -68,10 +69,12 @@ class KillHarnessIT {
             int kills = 6;
             try {
                 for (int i = 0; i < kills; i++) {
-                    // A random moment after the run is recorded (a loaded machine takes seconds to start a JVM):
-                    // the first half land in the copy, the others once the stream runs.
-                    awaitPhase(target, i < kills / 2 ? "S" : "STREAMING", Duration.ofMinutes(3));
-                    Thread.sleep(random.nextInt(i < kills / 2 ? 1500 : 3000));
+                    // A random moment once the copy runs (a loaded machine takes seconds to start a JVM): the first
+                    // half land in the copy, while the keyless table is copied, the others once the stream runs.
+                    boolean inCopy = i < kills / 2;
+                    awaitPhase(target, p -> inCopy ? p.startsWith("SNAPSHOT (copying") && p.contains("dup")
+                            : p.equals("STREAMING"), Duration.ofMinutes(3));
+                    Thread.sleep(random.nextInt(inCopy ? 400 : 3000));
                     phases.add(phase(target));
                     ferry.kill();
                     ferry.restart();
@@ -140,10 +143,10 @@ class KillHarnessIT {
         }
     }
 
-    /** Waits until the run's phase starts with {@code prefix} ("S": any recorded phase), or the timeout. */
-    static void awaitPhase(PgServer target, String prefix, Duration timeout) throws InterruptedException {
+    /** Waits until the run's phase (as {@link #phase} says it) is {@code wanted}, or the timeout. */
+    static void awaitPhase(PgServer target, Predicate<String> wanted, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (!phase(target).startsWith(prefix) && System.nanoTime() < end) {
+        while (!wanted.test(phase(target)) && System.nanoTime() < end) {
             Thread.sleep(50);
         }
     }
