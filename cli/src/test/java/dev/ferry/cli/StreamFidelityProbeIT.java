@@ -60,7 +60,7 @@ class StreamFidelityProbeIT {
         for (String c : cols) {
             // Each value through its type's output function, as the row's text (t::text) has it: pgoutput, like COPY,
             // writes xml through xml_out, which leaves out an XML declaration that says only version="1.0"
-            // (docs/design-notes.md), while xml::text would show the stored spelling.
+            // (docs/design.md), while xml::text would show the stored spelling.
             String sql = "SELECT t.id, ROW(t." + c + ")::text FROM live t ORDER BY t.id";
             List<List<String>> a = pair.source().query(db, sql);
             List<List<String>> b = pair.target().query(db, sql);

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * Carries the objects around the tables: read once from the source's catalog (under the snapshot), created on the
  * target in dependency order around the snapshot's own steps ({@link ObjectSteps}), completed after the copy
  * ({@link #afterCopy}) and at the switch ({@link #refreshMaterializedViews} before the fence,
- * {@link #enableAsOnSource} once traffic moved). Why the catalog and not pg_dump: docs/design-notes.md.
+ * {@link #enableAsOnSource} once traffic moved). Why the catalog and not pg_dump: docs/design.md.
  */
 public final class ObjectMigration implements ObjectSteps {
     private final Connection source;
