@@ -106,6 +106,10 @@ class SwitchKillIT extends WithServers {
                     || afterKill.startsWith("not switched"), context + ": status after the kill: " + afterKill);
             report.append(context).append(": after the kill ").append(afterKill, 0, Math.min(60, afterKill.length()))
                     .append('\n');
+            if (!r.killAt().equals("start") && afterKill.contains("never started")) {
+                // the switch ended before reaching its step: say why
+                report.append(context).append(": the killed switch had printed: ").append(sw.output().strip()).append('\n');
+            }
             if (r.abort()) {
                 FerryRun abort = FerryRun.run(withAbort(args));
                 assertEquals(0, abort.exit(), context + ": " + abort.all() + "\nswitch:\n" + sw.output());
