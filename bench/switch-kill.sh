@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Switch kill bench: on fresh server pairs, pgbench writes (through PgBouncer for --fence pgbouncer, straight to
 # the source for --fence lock) while Ferry streams; `ferry switch --then "sleep 1"` is started and killed with
-# kill -9 after a random 0.3-4.5 s (before the fence, in the window, in the hook), `ferry status` must then say
+# kill -9 once it has recorded a random step (or before any: start, fencing, draining, protected, traffic) and up
+# to 0.3 s more (0.9 s in the hook), `ferry status` must then say
 # one of "not switched", "held" or "switched"; every second round runs `ferry switch --abort` first, then every
 # round runs `ferry switch` again, and both must exit 0. Checked at the end of each round: every row the source
 # holds is on the target (the source accepted no write after the switch's fence), no acknowledged write is missing
@@ -59,7 +60,8 @@ INI
       extra=(--pgbouncer "postgresql://postgres@127.0.0.1:$bp/pgbouncer" --pgbouncer-ini "$bdir/pgbouncer.ini")
       write_port=$bp
     fi
-    ferry start --source "$src" --target "$tgt" > "$BENCH_DIR/start-$fence$round.log" 2>&1 &
+    # java itself in the background (not the ferry function): $! must be the process kill -9 hits
+    java $JVM -jar "$JAR" start --source "$src" --target "$tgt" > "$BENCH_DIR/start-$fence$round.log" 2>&1 &
     ferry_pid=$!
     until [ "$(psql_at "$tp" -d app -Atc "SELECT phase FROM ferry.run" 2>/dev/null)" = STREAMING ]; do sleep 0.2; done
     before=$(psql_at "$sp" -d app -Atc "SELECT count(*) FROM events")
@@ -69,10 +71,28 @@ INI
     bench_pid=$!
     sleep 3
     args=(switch --source "$src" --target "$tgt" --fence "$fence" --then "sleep 1" --timeout 20s "${extra[@]}")
-    ferry "${args[@]}" > "$BENCH_DIR/killed-$fence$round.log" 2>&1 &
+    java $JVM -jar "$JAR" "${args[@]}" > "$BENCH_DIR/killed-$fence$round.log" 2>&1 &
     sw_pid=$!
-    delay=$(python3 -c 'import random; print(round(random.uniform(0.3, 4.5), 2))')
-    sleep "$delay"; kill -9 "$sw_pid" 2>/dev/null || true; wait "$sw_pid" 2>/dev/null || true
+    # Kill at a random recorded step (or before any), then up to 0.3 s more (0.9 s inside the hook's sleep).
+    steps=(start fencing draining protected traffic)
+    at=${steps[$((RANDOM % 5))]}
+    extra=$(python3 -c "import random; print(round(random.uniform(0, 0.9 if '$at' == 'traffic' else 0.3), 2))")
+    if [ "$at" = start ]; then sleep 0.5; else
+      for _ in $(seq 1 3000); do
+        now=$(psql_at "$tp" -d app -Atc "SELECT coalesce((SELECT state FROM ferry.switch), 'start')" 2>/dev/null || echo start)
+        reached=0
+        for st in "${steps[@]}" done aborted; do
+          [ "$st" = "$at" ] && reached=1
+          [ "$st" = "$now" ] && break
+        done
+        # $now is at or past $at when the loop met $at before (or at) $now
+        [ "$reached" = 1 ] && [ "$now" != start ] && break
+        kill -0 "$sw_pid" 2>/dev/null || break
+        sleep 0.02
+      done
+    fi
+    sleep "$extra"; kill -9 "$sw_pid" 2>/dev/null || true; wait "$sw_pid" 2>/dev/null || true
+    delay="$at+${extra}"
     state=$(ferry status --source "$src" --target "$tgt" 2>&1 | sed -n 's/^switch *//p')
     case "$state" in "not switched"*|held*|switched*) ;; *) fail "round $round: status after the kill: $state";; esac
     if [ $((round % 2)) = 0 ]; then
@@ -87,10 +107,14 @@ INI
     processed=$(sed -n 's/.*number of transactions actually processed: \([0-9]*\).*/\1/p' "$BENCH_DIR/pgbench-$fence$round.log")
     client_errors=$(grep -c "ERROR\|aborted" "$BENCH_DIR/pgbench-$fence$round.log" || true)
     errors=$((errors + client_errors))
-    ids=$(psql_at "$sp" -d app -Atc "SELECT coalesce(string_agg(id::text, ','), '') FROM events")
-    on_target=$(psql_at "$tp" -d app -Atc "SELECT count(*) FROM events WHERE id = ANY('{$ids}'::bigint[])")
-    on_source=$(psql_at "$sp" -d app -Atc "SELECT count(*) FROM events")
-    [ "$on_target" = "$on_source" ] || fail "round $round: $((on_source - on_target)) source rows missing on the target"
+    psql_at "$sp" -d app -c "\\copy (SELECT id FROM events) TO '$BENCH_DIR/ids'"
+    missing=$(psql_at "$tp" -d app -At <<SQL
+CREATE TEMP TABLE source_ids (id bigint);
+\\copy source_ids FROM '$BENCH_DIR/ids'
+SELECT count(*) FROM source_ids s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = s.id);
+SQL
+)
+    [ "$missing" = 0 ] || fail "round $round: $missing source rows missing on the target (written after the fence)"
     total=$(psql_at "$tp" -d app -Atc "SELECT count(*) FROM events")
     [ $((before + ${processed:-0})) -le "$total" ] || fail "round $round: $((before + processed - total)) acknowledged writes lost"
     next=$(psql_at "$tp" -d app -Atc "SELECT nextval('events_id_seq')")
@@ -99,7 +123,7 @@ INI
     psql_at "$sp" -d app -c "INSERT INTO events (client) VALUES (0)" 2>/dev/null && fail "round $round: the source took a write"
     for _ in $(seq 1 60); do kill -0 "$ferry_pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$ferry_pid" 2>/dev/null && fail "round $round: ferry start did not stop at the switch"
-    echo "round $round ($fence): killed after ${delay}s in state '${state%%:*}'$([ $((round % 2)) = 0 ] && echo ", aborted"), re-run held ${window:-(no window: finished or already done)} ms, $client_errors client errors"
+    echo "round $round ($fence): killed at ${delay}s in state '${state%%:*}'$([ $((round % 2)) = 0 ] && echo ", aborted"), re-run held ${window:-(no window: finished or already done)} ms, $client_errors client errors"
     kill -9 "$ferry_pid" 2>/dev/null || true
     [ "$fence" = pgbouncer ] && { kill "$(cat "$bdir/pgbouncer.pid")" 2>/dev/null || true; }
     stop_clusters
