@@ -68,7 +68,7 @@ class ObjectsIT extends WithServers {
             WHERE n.nspname = 'objs' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm')
             UNION ALL SELECT 'type ' || t.typname, pg_get_userbyid(t.typowner), t.typacl::text,
               obj_description(t.oid, 'pg_type'), NULL, NULL FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-            WHERE n.nspname = 'objs' AND t.typtype = 'e'
+            WHERE n.nspname = 'objs' AND t.typtype IN ('e', 'd')
             UNION ALL SELECT 'constraint ' || k.conname, NULL, NULL, obj_description(k.oid, 'pg_constraint'),
               pg_get_constraintdef(k.oid), NULL FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
             WHERE n.nspname = 'objs'
@@ -103,6 +103,7 @@ class ObjectsIT extends WithServers {
             "SELECT 'A@b.c' OPERATOR(objs.=~=) 'a@B.C'",
             "SELECT 'happy'::objs.mood::integer",
             "SELECT objs.secret_count()",
+            "SELECT objs.apply_percent(80, 25)",
             "SELECT count(*), sum(version), max(updated_at)::text, sum(balance_cents) FROM objs.accounts",
             "SELECT count(*) FROM objs.audit_log");
 

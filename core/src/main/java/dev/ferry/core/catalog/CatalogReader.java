@@ -64,6 +64,27 @@ public final class CatalogReader {
         }
     }
 
+    /**
+     * The user-defined types behind the given type OIDs (what they use first), for types no table uses (the
+     * arguments of functions); read with an empty search_path like everything here.
+     */
+    public List<TypeInfo> types(Collection<Long> typeOids) {
+        try {
+            String oldPath = queryOne("SELECT current_setting('search_path')");
+            exec("SET search_path = ''");
+            try {
+                return new TypeReader(c).read(new LinkedHashSet<>(typeOids));
+            } finally {
+                try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, false)")) {
+                    ps.setString(1, oldPath);
+                    ps.execute();
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the types", "source", e);
+        }
+    }
+
     /** The wanted tables that do not exist. */
     public List<TableId> missing(Collection<TableId> wanted) {
         List<TableId> out = new ArrayList<>();

@@ -4,6 +4,9 @@ import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
 import dev.ferry.core.FerryException;
 import dev.ferry.core.ServerErrors;
+import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.catalog.TypeInfo;
+import dev.ferry.core.ddl.DdlWriter;
 import dev.ferry.core.diff.Difference;
 import dev.ferry.core.objects.SchemaObject.Kind;
 import dev.ferry.core.objects.SchemaObject.Stage;
@@ -119,7 +122,17 @@ public final class ObjectMigration implements ObjectSteps {
 
     @Override
     public void beforeTables(Connection target) {
-        writer(target).create(objects, Stage.BEFORE_TABLES);
+        ObjectWriter w = writer(target);
+        // Types no migrated table uses (a function's argument) were not created with the tables' types.
+        Map<String, SchemaObject> have = ObjectReader.read(target, scope.onTarget(), "target").byKey();
+        List<Long> missing = objects.objects().stream().filter(o -> (o.kind() == Kind.TYPE || o.kind() == Kind.DOMAIN)
+                && !have.containsKey(o.key())).map(SchemaObject::oid).toList();
+        if (!missing.isEmpty()) {
+            for (TypeInfo t : new CatalogReader(source, scope.stateSchema()).types(missing)) {
+                w.exec(DdlWriter.createType(t), "creating type " + t.schema() + "." + t.name());
+            }
+        }
+        w.create(objects, Stage.BEFORE_TABLES);
     }
 
     @Override

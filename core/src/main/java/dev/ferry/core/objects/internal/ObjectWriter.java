@@ -150,7 +150,8 @@ public final class ObjectWriter {
         }
     }
 
-    private void exec(String sql, String what) {
+    /** Runs one statement on the target; a refusal is one sentence naming {@code what}. */
+    public void exec(String sql, String what) {
         try (Statement st = target.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
