@@ -2,7 +2,14 @@ package dev.ferry.cli;
 
 import dev.ferry.switchover.Fence;
 import dev.ferry.switchover.LockFence;
+import dev.ferry.core.objects.ObjectMigration;
+import dev.ferry.core.objects.ObjectScope;
 import dev.ferry.switchover.MigratedTables;
+import dev.ferry.transforms.TableId;
+import dev.ferry.transforms.TransformChain;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import dev.ferry.switchover.PgBouncerFence;
 import dev.ferry.switchover.Switchover;
 import dev.ferry.core.ConnectionSpec;
@@ -83,9 +90,22 @@ final class SwitchCommand implements Callable<Integer> {
                 ExitCode.USAGE, "there is no Ferry run on the target " + s.target().address() + "; run \"ferry start\" first"));
         try (store) {
             store.lockWriter("switch");
-            Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then,
-                    java.util.Set.copyOf(skipSequences), () -> DeferredBuilds.requireBuilt(store));
             String publication = store.run().map(r -> r.publication()).orElse("ferry_pub");
+            ObjectScope scope = objectScope(s, store, publication);
+            List<List<String>> states = new ArrayList<>();
+            Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then,
+                    java.util.Set.copyOf(skipSequences), () -> {
+                        DeferredBuilds.requireBuilt(store);
+                        states.add(ObjectMigration.beforeSwitch(s.source(), s.target(), scope, out::println));
+                        out.flush();
+                    }, () -> {
+                        // A switch finishing an interrupted one did not run the steps before the fence.
+                        if (states.isEmpty()) {
+                            ObjectMigration.enableAsOnSource(s.source(), s.target(), scope);
+                        } else {
+                            ObjectMigration.applyStates(s.target(), states.get(0));
+                        }
+                    });
             MigratedTables tables = MigratedTables.read(s.source(), publication);
             Switchover sw = new Switchover(s.source(), s.target(), store, fence(s, tables), tables, out);
             if (abort) {
@@ -102,6 +122,14 @@ final class SwitchCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /** The run's tables (source to target names) and those a transform reshapes: the objects' scope. */
+    private static ObjectScope objectScope(Settings s, StateStore store, String publication) {
+        TransformChain chain = Transforms.chain(s, null);
+        Map<TableId, TableId> tables = store.targetTables();
+        Set<TableId> reshaped = tables.keySet().stream().filter(t -> !chain.passesThrough(t)).collect(Collectors.toSet());
+        return ObjectScope.of(tables, reshaped, s.stateSchema(), publication);
     }
 
     private Fence fence(Settings s, MigratedTables tables) {

@@ -41,9 +41,11 @@ public final class Switchover {
     /**
      * @param beforeFence checks of other parts that must hold before a fresh switch holds any write (e.g. the
      *                    deferred unique indexes are built); throws to refuse
+     * @param afterDrain  steps of other parts once the stream applied everything up to the fence and before the
+     *                    traffic step (the objects' trigger states); quick, since writes are held
      */
     public record Options(Duration timeout, long sequenceMargin, String thenCommand, Set<String> skipSequences,
-                          Runnable beforeFence) {}
+                          Runnable beforeFence, Runnable afterDrain) {}
 
     /** @param heldMillis -1 when this run only finished or confirmed an earlier switch */
     public record Result(Lsn fence, long heldMillis, long drainMillis, int sequences, String note) {}
@@ -99,6 +101,7 @@ public final class Switchover {
                 out.flush();
                 onSource(protection::protectAgain);
                 int sequences = carrySequences(planSequences(options.skipSequences()), options.sequenceMargin());
+                options.afterDrain().run();
                 trafficStep(options, false);
                 return new Result(null, -1, -1, sequences, "finished the interrupted switch");
             }
@@ -169,6 +172,7 @@ public final class Switchover {
             awaitApplied(fenceLsn, deadline);
             drained = System.nanoTime();
             sequences = carrySequences(sequencePlan, options.sequenceMargin());
+            options.afterDrain().run();
             fence.protect(protection);
         } catch (RuntimeException e) {
             fence.release();

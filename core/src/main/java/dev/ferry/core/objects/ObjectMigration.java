@@ -178,9 +178,48 @@ public final class ObjectMigration implements ObjectSteps {
      * REPLICA on the source get that state (until then they were ENABLE, so replicated rows did not fire them).
      */
     public static int enableAsOnSource(ConnectionSpec source, ConnectionSpec target, ObjectScope scope) {
+        List<String> states;
+        try (Connection s = Db.open(source, "source", "objects")) {
+            states = ObjectWriter.states(ObjectReader.read(s, scope, "source"));
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing a connection", "source", e);
+        }
+        applyStates(target, states);
+        return states.size();
+    }
+
+    /**
+     * {@code ferry switch}, before it holds any write: fills the materialized views with the rows of now, names every
+     * object that differs between the servers (DDL made on the source during the run), and returns the statements
+     * that give triggers and rules their source state once the stream stopped applying ({@link #applyStates}).
+     */
+    public static List<String> beforeSwitch(ConnectionSpec source, ConnectionSpec target, ObjectScope scope,
+                                            Consumer<String> log) {
         try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
             ObjectSet objects = ObjectReader.read(s, scope, "source");
-            return new ObjectWriter(t, scope.onTarget(), ObjectOptions.DEFAULT, m -> { }).enableAsOnSource(objects);
+            int views = new ObjectWriter(t, scope.onTarget(), ObjectOptions.DEFAULT, log).refreshMaterializedViews(objects);
+            if (views > 0) {
+                log.accept("Refreshed " + views + " materialized view(s) on the target.");
+            }
+            for (Difference d : diff(s, t, scope, ObjectOptions.DEFAULT, true)) {
+                log.accept("differs: " + d.describe() + " (ferry diff shows it; create or change it on the target)");
+            }
+            return ObjectWriter.states(objects);
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing a connection", "target", e);
+        }
+    }
+
+    /** Runs what {@link #beforeSwitch} returned; a few catalog updates on the target, quick. */
+    public static void applyStates(ConnectionSpec target, List<String> statements) {
+        if (statements.isEmpty()) {
+            return;
+        }
+        try (Connection t = Db.open(target, "target", "objects")) {
+            ObjectWriter w = new ObjectWriter(t, null, ObjectOptions.DEFAULT, m -> { });
+            for (String sql : statements) {
+                w.exec(sql, "setting a trigger's state (" + sql + ")");
+            }
         } catch (SQLException e) {
             throw ServerErrors.during("closing a connection", "target", e);
         }

@@ -123,17 +123,16 @@ public final class ObjectWriter {
                 || have.containsKey(Kind.MATERIALIZED_VIEW.name() + " " + o.parent());
     }
 
-    /** Gives triggers and rules the ENABLE ALWAYS / ENABLE REPLICA state they have on the source; returns how many. */
-    public int enableAsOnSource(ObjectSet source) {
-        int n = 0;
+    /** The statements that give triggers and rules the ENABLE ALWAYS / ENABLE REPLICA state they have on the source. */
+    public static List<String> states(ObjectSet source) {
+        List<String> out = new java.util.ArrayList<>();
         for (SchemaObject o : source.objects()) {
             if ((o.kind() == Kind.TRIGGER || o.kind() == Kind.RULE) && ("A".equals(o.state()) || "R".equals(o.state()))) {
-                exec("ALTER TABLE " + o.parent() + " ENABLE " + ("A".equals(o.state()) ? "ALWAYS " : "REPLICA ")
-                        + o.kind().keyword() + " " + Identifiers.quote(o.name()), "enabling " + o.title());
-                n++;
+                out.add("ALTER TABLE " + o.parent() + " ENABLE " + ("A".equals(o.state()) ? "ALWAYS " : "REPLICA ")
+                        + o.kind().keyword() + " " + Identifiers.quote(o.name()));
             }
         }
-        return n;
+        return out;
     }
 
     private boolean available(SchemaObject extension) {
