@@ -47,7 +47,7 @@ class ObjectsIT extends WithServers {
             UNION ALL SELECT 'trigger ' || t.tgname || ' on ' || t.tgrelid::regclass::text, t.tgenabled::text, NULL,
               obj_description(t.oid, 'pg_trigger'), pg_get_triggerdef(t.oid), NULL FROM pg_trigger t
               JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'objs' AND NOT t.tgisinternal AND t.tgname <> 'ferry_moved' -- the lock fence's
+            WHERE n.nspname = 'objs' AND NOT t.tgisinternal AND t.tgname NOT LIKE 'ferry\\_%' -- the switch's write protection
             UNION ALL SELECT 'rule ' || r.rulename, r.ev_enabled::text, NULL, obj_description(r.oid, 'pg_rewrite'),
               pg_get_ruledef(r.oid), NULL FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
               JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'objs' AND r.rulename <> '_RETURN'
