@@ -163,16 +163,6 @@ public final class ObjectMigration implements ObjectSteps {
         }
     }
 
-    /** {@code ferry switch}, before it fences: fills the materialized views with the rows of now. Returns how many. */
-    public static int refreshMaterializedViews(ConnectionSpec source, ConnectionSpec target, ObjectScope scope) {
-        try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
-            ObjectSet objects = ObjectReader.read(s, scope, "source");
-            return new ObjectWriter(t, scope.onTarget(), ObjectOptions.DEFAULT, m -> { }).refreshMaterializedViews(objects);
-        } catch (SQLException e) {
-            throw ServerErrors.during("closing a connection", "target", e);
-        }
-    }
-
     /**
      * {@code ferry switch}, once the stream stopped applying: triggers and rules that are ENABLE ALWAYS or ENABLE
      * REPLICA on the source get that state (until then they were ENABLE, so replicated rows did not fire them).

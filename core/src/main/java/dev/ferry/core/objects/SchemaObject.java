@@ -27,9 +27,9 @@ import java.util.List;
  *                   view's options ({@code WITH (security_barrier=true)}, or empty), or null
  * @param securityDefiner true for a SECURITY DEFINER function
  */
-public record SchemaObject(Kind kind, String identity, String parent, String name, String definition, List<String> create, String owner,
-                           List<String> acl, boolean defaultAcl, String comment, Stage stage, long classId, long oid,
-                           String state, boolean securityDefiner) {
+public record SchemaObject(Kind kind, String identity, String parent, String name, String definition,
+                           List<String> create, String owner, List<String> acl, boolean defaultAcl, String comment,
+                           Stage stage, long classId, long oid, String state, boolean securityDefiner) {
 
     public SchemaObject {
         create = List.copyOf(create);
@@ -52,8 +52,8 @@ public record SchemaObject(Kind kind, String identity, String parent, String nam
     }
 
     public SchemaObject withStage(Stage s) {
-        return new SchemaObject(kind, identity, parent, name, definition, create, owner, acl, defaultAcl, comment, s, classId, oid,
-                state, securityDefiner);
+        return new SchemaObject(kind, identity, parent, name, definition, create, owner, acl, defaultAcl, comment, s,
+                classId, oid, state, securityDefiner);
     }
 
     /** When an object is created; everything's owner, privileges and comment are set after the copy. */
