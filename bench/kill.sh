@@ -71,6 +71,9 @@ SQL
   > "$BENCH_DIR/pgbench.log" 2>&1 &
 load=$!
 ferry() { java $JVM -jar "$JAR" "$@"; }
+# In the background java itself must be the job ($! is then the JVM's pid): a backgrounded shell function is a
+# subshell, and kill -9 of it would leave the JVM running beside the next start.
+ferry_bg() { java $JVM -jar "$JAR" "$@" >> "$BENCH_DIR/ferry.log" 2>&1 & pid=$!; }
 # The run's phase; during the copy, which tables are still being copied.
 phase() {
   psql_at "$tp" -d app -At -c "SELECT phase || CASE WHEN phase = 'SNAPSHOT' THEN '(' || coalesce((SELECT string_agg(DISTINCT
@@ -79,16 +82,14 @@ phase() {
 declare -A hit=()
 t0=$(now_ms)
 for i in $(seq 1 "$KILLS"); do
-  ferry start --source "$SRC" --target "$TGT" --slot ferry_kill --jobs 2 >> "$BENCH_DIR/ferry.log" 2>&1 &
-  pid=$!
+  ferry_bg start --source "$SRC" --target "$TGT" --slot ferry_kill --jobs 2
   sleep "$(python3 -c 'import random; print(round(random.uniform(1.5, 5.5), 2))')"
   p=$(phase)
   kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   hit[$p]=$(( ${hit[$p]:-0} + 1 ))
   echo "kill $i: phase $p"
 done
-ferry start --source "$SRC" --target "$TGT" --slot ferry_kill --jobs 2 >> "$BENCH_DIR/ferry.log" 2>&1 &
-pid=$!
+ferry_bg start --source "$SRC" --target "$TGT" --slot ferry_kill --jobs 2
 sleep 5
 kill "$load"; wait "$load" 2>/dev/null || true
 t_stop=$(now_ms)
