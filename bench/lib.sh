@@ -36,3 +36,29 @@ ferry_jar() {
 }
 
 now_ms() { date +%s%3N; }
+
+# start_bouncer DIR LISTEN_PORT SOURCE_PORT: PgBouncer in transaction pooling in front of database "app" of the
+# source, trust authentication, admin user postgres (the switch benchmarks' traffic step repoints it).
+start_bouncer() {
+  local bdir=$1 bp=$2 sp=$3
+  mkdir -p "$bdir"
+  cat > "$bdir/pgbouncer.ini" <<INI
+[databases]
+app = host=127.0.0.1 port=$sp dbname=app
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bp
+unix_socket_dir =
+auth_type = trust
+auth_file = $bdir/users.txt
+admin_users = postgres
+pool_mode = transaction
+max_client_conn = 200
+default_pool_size = 20
+ignore_startup_parameters = extra_float_digits,options
+logfile = $bdir/pgbouncer.log
+pidfile = $bdir/pgbouncer.pid
+INI
+  echo '"postgres" ""' > "$bdir/users.txt"; chown -R postgres "$bdir"
+  as_pg pgbouncer -d "$bdir/pgbouncer.ini"
+}

@@ -37,26 +37,7 @@ for fence in $FENCES; do
     src="postgresql://postgres@127.0.0.1:$sp/app"; tgt="postgresql://postgres@127.0.0.1:$tp/app"
     extra=(); write_port=$sp
     if [ "$fence" = pgbouncer ]; then
-      bdir="$BENCH_DIR/bouncer$round"; mkdir -p "$bdir"
-      cat > "$bdir/pgbouncer.ini" <<INI
-[databases]
-app = host=127.0.0.1 port=$sp dbname=app
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $bp
-unix_socket_dir =
-auth_type = trust
-auth_file = $bdir/users.txt
-admin_users = postgres
-pool_mode = transaction
-max_client_conn = 200
-default_pool_size = 20
-ignore_startup_parameters = extra_float_digits,options
-logfile = $bdir/pgbouncer.log
-pidfile = $bdir/pgbouncer.pid
-INI
-      echo '"postgres" ""' > "$bdir/users.txt"; chown -R postgres "$bdir"
-      as_pg pgbouncer -d "$bdir/pgbouncer.ini"
+      bdir="$BENCH_DIR/bouncer$round"; start_bouncer "$bdir" "$bp" "$sp"
       extra=(--pgbouncer "postgresql://postgres@127.0.0.1:$bp/pgbouncer" --pgbouncer-ini "$bdir/pgbouncer.ini")
       write_port=$bp
     fi

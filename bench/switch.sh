@@ -20,26 +20,7 @@ for round in $(seq 1 "$ROUNDS"); do
   psql_at "$sp" -c "CREATE DATABASE app"; psql_at "$tp" -c "CREATE DATABASE app"
   psql_at "$sp" -d app -c "CREATE TABLE events (id bigserial PRIMARY KEY, client int, at timestamptz DEFAULT now(), body text);
     INSERT INTO events (client, body) SELECT g % 10, md5(g::text) FROM generate_series(1, 100000) g;"
-  bdir="$BENCH_DIR/bouncer$round"; mkdir -p "$bdir"
-  cat > "$bdir/pgbouncer.ini" <<INI
-[databases]
-app = host=127.0.0.1 port=$sp dbname=app
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $bp
-unix_socket_dir =
-auth_type = trust
-auth_file = $bdir/users.txt
-admin_users = postgres
-pool_mode = transaction
-max_client_conn = 200
-default_pool_size = 20
-ignore_startup_parameters = extra_float_digits,options
-logfile = $bdir/pgbouncer.log
-pidfile = $bdir/pgbouncer.pid
-INI
-  echo '"postgres" ""' > "$bdir/users.txt"; chown -R postgres "$bdir"
-  as_pg pgbouncer -d "$bdir/pgbouncer.ini"
+  bdir="$BENCH_DIR/bouncer$round"; start_bouncer "$bdir" "$bp" "$sp"
   src="postgresql://postgres@127.0.0.1:$sp/app"; tgt="postgresql://postgres@127.0.0.1:$tp/app"
   java -jar "$JAR" start --source "$src" --target "$tgt" > "$BENCH_DIR/ferry$round.log" 2>&1 &
   ferry_pid=$!

@@ -1,10 +1,8 @@
 package dev.ferry.core.check;
 
+import dev.ferry.core.Queries;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Small query helpers for the checks, which only read. */
@@ -13,24 +11,11 @@ final class Sql {
 
     /** Reads one row into a value; called once per row. */
     @FunctionalInterface
-    interface RowReader<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
+    interface RowReader<T> extends Queries.RowReader<T> {}
 
     /** Every row of a query; parameters are bound in order (arrays through {@link #textArray}). */
     static <T> List<T> rows(Connection c, String sql, RowReader<T> reader, Object... params) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            List<T> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(reader.read(rs));
-                }
-            }
-            return out;
-        }
+        return Queries.rows(c, sql, reader, params);
     }
 
     /** The first row, which the query must return. */

@@ -65,20 +65,17 @@ public final class SourceProtection {
 
     /** True when the source refuses writes to the migrated tables: the protection is committed. */
     public boolean isProtected(Connection source) {
-        try (PreparedStatement ps = source.prepareStatement("SELECT coalesce((SELECT prosrc LIKE '%RAISE%' FROM pg_proc "
-                + "WHERE oid = to_regprocedure(?)), false)")) {
-            ps.setString(1, schema + ".fence_check()");
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading the source's write protection", "source", e);
-        }
+        return askFunction(source, "SELECT coalesce((SELECT prosrc LIKE '%RAISE%' FROM pg_proc "
+                + "WHERE oid = to_regprocedure(?)), false)");
     }
 
     private boolean functionExists(Connection source) {
-        try (PreparedStatement ps = source.prepareStatement("SELECT to_regprocedure(?) IS NOT NULL")) {
+        return askFunction(source, "SELECT to_regprocedure(?) IS NOT NULL");
+    }
+
+    /** A yes/no question about the fence function, whose signature is the query's one parameter. */
+    private boolean askFunction(Connection source, String sql) {
+        try (PreparedStatement ps = source.prepareStatement(sql)) {
             ps.setString(1, schema + ".fence_check()");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
