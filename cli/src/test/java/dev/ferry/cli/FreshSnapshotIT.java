@@ -137,18 +137,29 @@ class FreshSnapshotIT extends SnapshotServers {
         servers.source().execute(db, "SELECT pg_drop_replication_slot('probe_floor')");
     }
 
-    @Test
-    void aStartKilledWhileItsSlotWaitsForATransactionLeavesNothingTheNextStartCannotClear() throws Exception {
-        String db = "zombie";
+    /**
+     * A table of 1,000 rows, a transaction left open on it, and {@code ferry start} killed (kill -9) while its slot
+     * creation waits for that transaction; returns the open transaction's connection.
+     */
+    private Connection startKilledWhileItsSlotWaits(String db) throws Exception {
         createDatabases(db);
         servers.source().execute(db, "CREATE TABLE t (id int PRIMARY KEY, v text); "
                 + "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 1000) g");
-        try (Connection blocker = servers.source().connect(db); Statement st = blocker.createStatement()) {
-            blocker.setAutoCommit(false);
+        Connection blocker = servers.source().connect(db);
+        blocker.setAutoCommit(false);
+        try (Statement st = blocker.createStatement()) {
             st.execute("INSERT INTO t VALUES (0, 'open')");
-            Path log = dir.resolve("killed.log");
-            Process killed = FerryRun.start(log, SnapshotResumeIT.args(db));
-            SnapshotResumeIT.killWhen(killed, log, () -> read(log).contains("waits for transaction"));
+        }
+        Path log = dir.resolve("killed-" + db + ".log");
+        Process killed = FerryRun.start(log, SnapshotResumeIT.args(db));
+        SnapshotResumeIT.killWhen(killed, log, () -> read(log).contains("waits for transaction"));
+        return blocker;
+    }
+
+    @Test
+    void aStartKilledWhileItsSlotWaitsForATransactionLeavesNothingTheNextStartCannotClear() throws Exception {
+        String db = "zombie";
+        try (Connection blocker = startKilledWhileItsSlotWaits(db)) {
             // The walsender does not notice its client is gone while it waits: the slot stays, holding WAL, as long
             // as the application's transaction stays open.
             Thread.sleep(1000);
@@ -170,15 +181,7 @@ class FreshSnapshotIT extends SnapshotServers {
     @Test
     void aSlotPersistedBeforeTheKilledStartRecordedItsRunIsDroppedAndMadeAgain() throws Exception {
         String db = "orphan";
-        createDatabases(db);
-        servers.source().execute(db, "CREATE TABLE t (id int PRIMARY KEY, v text); "
-                + "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 1000) g");
-        try (Connection blocker = servers.source().connect(db); Statement st = blocker.createStatement()) {
-            blocker.setAutoCommit(false);
-            st.execute("INSERT INTO t VALUES (0, 'open')");
-            Path log = dir.resolve("killed.log");
-            Process killed = FerryRun.start(log, SnapshotResumeIT.args(db));
-            SnapshotResumeIT.killWhen(killed, log, () -> read(log).contains("waits for transaction"));
+        try (Connection blocker = startKilledWhileItsSlotWaits(db)) {
             blocker.commit();
         }
         await(() -> "0".equals(servers.source().queryValue(db, "SELECT count(*) FROM pg_replication_slots "
