@@ -113,6 +113,10 @@ public final class Replay {
             loop.apply(t, Op.INSERT, null, after, false, true);
             return;
         }
+        if (e.op() == Op.TRUNCATE) {
+            loop.truncate(t, e.truncate());
+            return;
+        }
         loop.apply(t, e.op(), e.op() == Op.INSERT ? null : key, after, false, false);
     }
 

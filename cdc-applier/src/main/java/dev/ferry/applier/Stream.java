@@ -210,7 +210,7 @@ public final class Stream {
             JdbcLookup lookup = new JdbcLookup(lookupConnection);
             TransformChain chain = options.transforms().apply(lookup);
             ChangeLoop loop = new ChangeLoop(tables, chain, lookup, writer, journal, options.onError(), applied, listener,
-                    SHARE_LIMIT, floors);
+                    SHARE_LIMIT, floors, run.slot());
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                     .using(EngineSettings.of(options.source(), run, id, options.heartbeat().toMillis(),

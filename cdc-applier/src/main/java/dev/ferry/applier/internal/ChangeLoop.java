@@ -2,6 +2,8 @@ package dev.ferry.applier.internal;
 
 import dev.ferry.applier.StreamListener;
 import dev.ferry.applier.StreamOptions;
+import dev.ferry.applier.debezium.TruncateMessages;
+import dev.ferry.applier.debezium.TruncateOptions;
 import dev.ferry.applier.journal.JournalEntry;
 import dev.ferry.applier.journal.JournalWriter;
 import dev.ferry.core.ExitCode;
@@ -51,6 +53,8 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     private final StreamListener listener;
     private final TxBoundaries<RecordChangeEvent<SourceRecord>> tx;
     private final TableFloors floors;
+    /** The slot read, under which Ferry's decoder posts TRUNCATE options; null when no stream feeds the loop. */
+    private final String slot;
     private Row pendingKeyChange;
     private volatile RuntimeException failure;
 
@@ -60,17 +64,18 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     public ChangeLoop(Map<TableId, TableSchema> tables, TransformChain chain, Lookup lookup, ChangeSink writer,
                       JournalWriter journal, StreamOptions.OnError onError, Lsn applied, StreamListener listener,
                       int shareLimit) {
-        this(tables, chain, lookup, writer, journal, onError, applied, listener, shareLimit, Map.of());
+        this(tables, chain, lookup, writer, journal, onError, applied, listener, shareLimit, Map.of(), null);
     }
 
     /**
      * @param floors per table, the position of the snapshot it was last copied from when that is later than the
      *               slot's (a table copied again from a fresh snapshot): its changes in source transactions that
      *               committed at or below it are in the copy already and are not applied again
+     * @param slot   the replication slot the records come from (TRUNCATE options are looked up by it)
      */
     public ChangeLoop(Map<TableId, TableSchema> tables, TransformChain chain, Lookup lookup, ChangeSink writer,
                       JournalWriter journal, StreamOptions.OnError onError, Lsn applied, StreamListener listener,
-                      int shareLimit, Map<TableId, Lsn> floors) {
+                      int shareLimit, Map<TableId, Lsn> floors, String slot) {
         this.tables = tables;
         this.chain = chain;
         this.lookup = lookup;
@@ -80,6 +85,7 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
         this.listener = listener;
         this.tx = new TxBoundaries<>(applied, shareLimit, CHANGE_LIMIT, HOLD_NANOS);
         this.floors = new TableFloors(floors, applied);
+        this.slot = slot;
     }
 
     /** The failure that stopped the loop, or null; a {@link SwitchedOver} when the switch ended the stream. */
@@ -227,6 +233,9 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                     + e.getMessage() + "); apply the same change to the target table, then run the same command again "
                     + "(the position is kept, nothing is lost)");
         }
+        TruncateOptions truncate = op == Op.TRUNCATE && slot != null
+                ? TruncateMessages.take(slot, src.getInt64("txId"), src.getString("schema"), src.getString("table"))
+                : TruncateOptions.NONE;
         boolean keyMovedAway = header(r, "__debezium.newkey") != null;
         boolean keyMovedHere = header(r, "__debezium.oldkey") != null;
         if (journal != null && !keyMovedAway) {
@@ -235,17 +244,37 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
             journal.append(new JournalEntry(new Lsn(src.getInt64("lsn")), src.getInt64("txId"),
                     Instant.ofEpochMilli(src.getInt64("ts_ms")), id, keyChange ? Op.UPDATE : op,
                     keyOf(keyChange ? pendingKeyChange : before != null ? before : after),
-                    after == null ? Map.of() : after.asMap()), table);
+                    after == null ? Map.of() : after.asMap(), truncate), table);
         }
         if (floors.defers(id, lsn)) {
-            floors.hold(new TableFloors.Held(table, op, before, after, keyMovedAway, keyMovedHere));
+            floors.hold(new TableFloors.Held(table, op, before, after, keyMovedAway, keyMovedHere, truncate));
+            return;
+        }
+        if (op == Op.TRUNCATE) {
+            truncate(table, truncate);
             return;
         }
         apply(table, op, before, after, keyMovedAway, keyMovedHere);
     }
 
     private void apply(TableFloors.Held h) {
+        if (h.op() == Op.TRUNCATE) {
+            truncate(h.table(), h.truncate());
+            return;
+        }
         apply(h.table(), h.op(), h.before(), h.after(), h.keyMovedAway(), h.keyMovedHere());
+    }
+
+    /** Applies a source TRUNCATE of {@code table} with its options: the same path serves the stream and replay. */
+    public void truncate(TableSchema table, TruncateOptions options) {
+        pendingKeyChange = null;
+        try {
+            for (RowChange c : chain.truncate(table)) {
+                writer.truncate(c.table(), options);
+            }
+        } catch (SQLException e) {
+            throw TargetWriter.describe(e, table.id());
+        }
     }
 
     /**
@@ -270,7 +299,11 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
                 op = Op.UPDATE;
             }
             pendingKeyChange = null;
-            if (!table.hasKey() && chain.passesThrough(table.id()) && op != Op.TRUNCATE) {
+            if (op == Op.TRUNCATE) {
+                truncate(table, TruncateOptions.NONE);
+                return;
+            }
+            if (!table.hasKey() && chain.passesThrough(table.id())) {
                 writer.writeKeyless(op, op == Op.DELETE ? before : after, before);
                 return;
             }
@@ -293,9 +326,6 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     }
 
     private List<RowChange> transform(TableSchema table, Op op, Row before, Row after) {
-        if (op == Op.TRUNCATE) {
-            return chain.truncate(table);
-        }
         try {
             return chain.applyChange(op, before, after);
         } catch (IncompleteRowException e) {

@@ -1,6 +1,8 @@
 package dev.ferry.applier.internal;
 
+import dev.ferry.applier.debezium.TruncateOptions;
 import dev.ferry.core.Lsn;
+import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.Op;
 import dev.ferry.transforms.Row;
 import dev.ferry.transforms.RowChange;
@@ -14,6 +16,12 @@ import java.sql.SQLException;
 public interface ChangeSink extends AutoCloseable {
 
     void write(RowChange change) throws SQLException;
+
+    /**
+     * Empties a target table with the source TRUNCATE's options. Consecutive calls with the same options may be
+     * run as one statement, as the source ran them (tables linked by foreign keys truncate only together).
+     */
+    void truncate(TableId table, TruncateOptions options) throws SQLException;
 
     /** A change of a table without a primary key: rows matched on every column. */
     void writeKeyless(Op op, Row row, Row before) throws SQLException;

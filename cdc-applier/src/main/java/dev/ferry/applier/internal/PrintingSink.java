@@ -1,9 +1,11 @@
 package dev.ferry.applier.internal;
 
+import dev.ferry.applier.debezium.TruncateOptions;
 import dev.ferry.core.Lsn;
 import dev.ferry.transforms.Op;
 import dev.ferry.transforms.Row;
 import dev.ferry.transforms.RowChange;
+import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TransformException;
 import java.io.PrintWriter;
 
@@ -30,6 +32,12 @@ public final class PrintingSink implements ChangeSink {
             case DELETE -> "delete   " + change.table() + " " + change.row().asMap();
             case TRUNCATE -> "truncate " + change.table();
         });
+    }
+
+    @Override
+    public void truncate(TableId table, TruncateOptions options) {
+        changes++;
+        out.println("truncate " + table + options.sql().toLowerCase());
     }
 
     @Override

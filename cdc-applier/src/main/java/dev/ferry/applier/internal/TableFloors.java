@@ -1,5 +1,6 @@
 package dev.ferry.applier.internal;
 
+import dev.ferry.applier.debezium.TruncateOptions;
 import dev.ferry.core.Lsn;
 import dev.ferry.transforms.Op;
 import dev.ferry.transforms.Row;
@@ -25,7 +26,8 @@ import java.util.function.Consumer;
 final class TableFloors {
 
     /** A change waiting for its transaction's commit LSN. */
-    record Held(TableSchema table, Op op, Row before, Row after, boolean keyMovedAway, boolean keyMovedHere) {}
+    record Held(TableSchema table, Op op, Row before, Row after, boolean keyMovedAway, boolean keyMovedHere,
+                TruncateOptions truncate) {}
 
     private final Map<TableId, Lsn> floors = new HashMap<>();
     private final List<Held> held = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.ferry.applier.internal;
 
+import dev.ferry.applier.debezium.TruncateOptions;
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
 import dev.ferry.core.Lsn;
@@ -52,6 +53,7 @@ public final class TargetWriter implements ChangeSink {
      * be truncated together (PostgreSQL checks that even under {@code session_replication_role = replica}).
      */
     private final java.util.LinkedHashSet<TableId> pendingTruncate = new java.util.LinkedHashSet<>();
+    private TruncateOptions pendingTruncateOptions = TruncateOptions.NONE;
     private long changes;
     private boolean open;
 
@@ -82,13 +84,12 @@ public final class TargetWriter implements ChangeSink {
 
     @Override
     public void write(RowChange change) throws SQLException {
-        open = true;
-        changes++;
         if (change.op() == Op.TRUNCATE) {
-            flushRows(); // rows written before it; the tables of TRUNCATEs just before it stay pending with it
-            pendingTruncate.add(change.table());
+            truncate(change.table(), TruncateOptions.NONE);
             return;
         }
+        open = true;
+        changes++;
         flushTruncate();
         Row row = change.row();
         TableSchema t = row.schema();
@@ -118,6 +119,18 @@ public final class TargetWriter implements ChangeSink {
         pendingTable = t;
         pending.add(row);
         pendingKeys.add(key);
+    }
+
+    @Override
+    public void truncate(TableId table, TruncateOptions options) throws SQLException {
+        open = true;
+        changes++;
+        flushRows(); // rows written before it; the tables of TRUNCATEs just before it stay pending with it
+        if (!options.equals(pendingTruncateOptions)) {
+            flushTruncate();
+            pendingTruncateOptions = options;
+        }
+        pendingTruncate.add(table);
     }
 
     /** A keyless table's change: rows matched on every column, compared as text (json, point lack =). */
@@ -246,7 +259,7 @@ public final class TargetWriter implements ChangeSink {
         TableId first = pendingTruncate.iterator().next();
         pendingTruncate.clear();
         try (Statement s = c.createStatement()) {
-            s.execute("TRUNCATE " + tables);
+            s.execute("TRUNCATE " + tables + pendingTruncateOptions.sql());
         } catch (SQLException e) {
             throw TargetErrors.describe(e, first, List.of());
         }

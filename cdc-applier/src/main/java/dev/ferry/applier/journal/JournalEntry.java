@@ -1,5 +1,6 @@
 package dev.ferry.applier.journal;
 
+import dev.ferry.applier.debezium.TruncateOptions;
 import dev.ferry.core.Lsn;
 import dev.ferry.transforms.Op;
 import dev.ferry.transforms.TableId;
@@ -15,6 +16,13 @@ import java.util.Map;
  * @param key        the identity columns' values (key, or every column of a keyless table); empty for TRUNCATE
  * @param values     the new values for inserts and updates (absent columns were not sent: unchanged TOAST);
  *                   empty for deletes and TRUNCATE. Text form, null for SQL NULL.
+ * @param truncate   a TRUNCATE's options; {@link TruncateOptions#NONE} for every other change
  */
 public record JournalEntry(Lsn lsn, long xid, Instant commitTime, TableId table, Op op, Map<String, String> key,
-                           Map<String, String> values) {}
+                           Map<String, String> values, TruncateOptions truncate) {
+
+    public JournalEntry(Lsn lsn, long xid, Instant commitTime, TableId table, Op op, Map<String, String> key,
+                        Map<String, String> values) {
+        this(lsn, xid, commitTime, table, op, key, values, TruncateOptions.NONE);
+    }
+}

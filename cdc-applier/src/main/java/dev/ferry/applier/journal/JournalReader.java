@@ -2,6 +2,7 @@ package dev.ferry.applier.journal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.applier.debezium.TruncateOptions;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
 import dev.ferry.core.Lsn;
@@ -154,7 +155,8 @@ public final class JournalReader implements Iterable<JournalItem> {
             return new JournalItem.Change(new JournalEntry(Lsn.parse(n.get("lsn").asText()), n.get("xid").asLong(),
                     n.has("commit_time") ? Instant.parse(n.get("commit_time").asText()) : null,
                     new TableId(n.get("schema").asText(), n.get("table").asText()), Op.ofCode(n.get("op").asText().charAt(0)),
-                    map(n.get("key")), map(n.get("values"))));
+                    map(n.get("key")), map(n.get("values")),
+                    TruncateOptions.fromJournalText(n.has("truncate") ? n.get("truncate").asText() : null)));
         } catch (RuntimeException e) {
             throw new FerryException(ExitCode.USAGE, "journal line is not a Ferry change: "
                     + line.substring(0, Math.min(80, line.length())));

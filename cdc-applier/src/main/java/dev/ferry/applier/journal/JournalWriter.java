@@ -71,6 +71,9 @@ public final class JournalWriter implements AutoCloseable {
             json.writeStringField("schema", e.table().schema());
             json.writeStringField("table", e.table().name());
             json.writeStringField("op", String.valueOf(e.op().code()));
+            if (e.truncate().journalText() != null) {
+                json.writeStringField("truncate", e.truncate().journalText());
+            }
             writeMap("key", e.key());
             writeMap("values", e.values());
             json.writeEndObject();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.debezium.connector.postgresql.PostgresConnector;
+import io.debezium.connector.postgresql.connection.pgoutput.PgOutputMessageDecoder;
 import io.debezium.connector.postgresql.connection.pgoutput.PgOutputReplicationMessage;
 import java.io.InputStream;
 import java.net.URL;
@@ -18,12 +19,16 @@ import org.junit.jupiter.api.Test;
 /**
  * Ferry's pgoutput text mirrors Debezium 3.6.3.Final: these are the upstream classes it replaces or relies on,
  * pinned by the SHA-256 of their bytes in Debezium's jar. When one fails, Debezium changed: read the new class,
- * adjust {@code PgOutputReplicationMessage} / {@link PgTextConverter}, then update the hash.
+ * adjust {@code PgOutputReplicationMessage} or {@code PgOutputMessageDecoder} (or {@link PgTextConverter}), then
+ * update the hash.
  */
 class UpstreamPinTest {
     private static final String PG = "io/debezium/connector/postgresql/";
 
-    /** The class replaced, the decoder that calls it, the TOAST markers, and the emitter that fills TOAST from RI FULL. */
+    /**
+     * The classes replaced (the message, and the decoder that builds it and drops TRUNCATE's options), the TOAST
+     * markers, and the emitter that fills TOAST from RI FULL.
+     */
     private static final Map<String, String> PINNED = Map.of(
             PG + "connection/pgoutput/PgOutputReplicationMessage.class",
             "05c9f122413fa55a39f2a166009328d18080d5b8ab6981d189fdae6dfd1c0c09",
@@ -48,9 +53,11 @@ class UpstreamPinTest {
     }
 
     @Test
-    void ferrysReplacementIsTheOneLoaded() throws Exception {
+    void ferrysReplacementsAreTheOnesLoaded() throws Exception {
         URL ours = PgOutputReplicationMessage.class.getProtectionDomain().getCodeSource().getLocation();
         assertNotEquals(debeziumJar().toUri().toURL(), ours, "Debezium's PgOutputReplicationMessage is loaded first");
+        URL decoder = PgOutputMessageDecoder.class.getProtectionDomain().getCodeSource().getLocation();
+        assertNotEquals(debeziumJar().toUri().toURL(), decoder, "Debezium's PgOutputMessageDecoder is loaded first");
         assertEquals("10:00:00+05", PgOutputReplicationMessage.getValue("c", null, "timetz", "10:00:00+05", null, true, null));
     }
 

@@ -199,7 +199,7 @@ class ChangeLoopBoundariesTest {
 
     static ChangeLoop loop(RecordingSink sink, long applied, int share, Map<TableId, Lsn> floors, StreamListener l) {
         return new ChangeLoop(TABLES, TransformChain.identity(), (t, k) -> Optional.empty(), sink, null,
-                StreamOptions.OnError.STOP, new Lsn(applied), l, share, floors);
+                StreamOptions.OnError.STOP, new Lsn(applied), l, share, floors, null);
     }
 
     /** Every committed target transaction holds whole source transactions, in commit order. */
@@ -282,6 +282,11 @@ class ChangeLoopBoundariesTest {
         @Override
         public void write(RowChange change) {
             open.add(change.table().name() + " " + change.op() + " " + change.row().asMap());
+        }
+
+        @Override
+        public void truncate(dev.ferry.transforms.TableId table, dev.ferry.applier.debezium.TruncateOptions options) {
+            open.add(table.name() + " TRUNCATE" + options.sql());
         }
 
         @Override
