@@ -37,6 +37,10 @@ import picocli.CommandLine.Command;
 public final class Ferry {
 
     public static void main(String[] args) {
+        // pgjdbc sends the JVM's zone as every connection's TimeZone, after (so over) the options that pin it, Debezium's
+        // replication connection included: pgoutput then prints timestamptz in that zone. Exact either way, but
+        // pinned like every other value-printing setting; Ferry's clock (its log lines too) reads UTC.
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("UTC"));
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

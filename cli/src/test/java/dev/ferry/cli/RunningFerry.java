@@ -18,12 +18,12 @@ public final class RunningFerry implements AutoCloseable {
     private final List<String> args;
     private Process process;
 
-    private final String heap;
+    private final java.util.Map<String, String> env;
 
-    private RunningFerry(Path log, List<String> args, String heap) {
+    private RunningFerry(Path log, List<String> args, java.util.Map<String, String> env) {
         this.log = log;
         this.args = args;
-        this.heap = heap;
+        this.env = env;
     }
 
     public static RunningFerry start(Path log, String... args) throws IOException {
@@ -32,14 +32,19 @@ public final class RunningFerry implements AutoCloseable {
 
     /** @param heap the child JVM's heap option, e.g. {@code -Xmx96m}, to prove memory stays bounded */
     public static RunningFerry startWithHeap(Path log, String heap, String... args) throws IOException {
-        RunningFerry r = new RunningFerry(log, List.of(args), heap);
+        return startWithEnv(log, java.util.Map.of("FERRY_TEST_HEAP", heap), args);
+    }
+
+    /** @param env added to the child's environment ({@code FERRY_TEST_HEAP} sets its heap option) */
+    public static RunningFerry startWithEnv(Path log, java.util.Map<String, String> env, String... args) throws IOException {
+        RunningFerry r = new RunningFerry(log, List.of(args), env);
         r.launch();
         return r;
     }
 
     private void launch() throws IOException {
         Path part = log.resolveSibling(log.getFileName() + "." + System.nanoTime());
-        process = FerryRun.start(part, java.util.Map.of("FERRY_TEST_HEAP", heap), args.toArray(String[]::new));
+        process = FerryRun.start(part, env, args.toArray(String[]::new));
         logs.add(part);
     }
 

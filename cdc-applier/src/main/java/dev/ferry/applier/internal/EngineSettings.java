@@ -20,7 +20,7 @@ public final class EngineSettings {
      * settings of {@link dev.ferry.core.Db#PINNED_SETTINGS}, as PostgreSQL's own subscriber pins them (pgoutput
      * writes values under the walsender's settings). pgjdbc itself sends {@code DateStyle=ISO} and the JVM's time
      * zone as startup parameters, which the server applies after {@code options}: ISO dates print the same in
-     * either order, and a {@code timestamptz} carries its offset, so the instant is exact in any zone.
+     * either order, and {@code ferry}'s main sets the JVM's zone to UTC, so the walsender's zone is UTC too.
      */
     static final String REPLICATION_SESSION_OPTIONS = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres "
             + "-c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";
