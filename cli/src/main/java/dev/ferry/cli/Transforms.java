@@ -14,6 +14,12 @@ final class Transforms {
      * @param lookup reads other source tables for enrichment; null where no lookup is possible (diff)
      */
     static TransformChain chain(Settings settings, Lookup lookup) {
+        TransformChain configured = configured(settings, lookup);
+        return settings.inPlace() == null ? configured : settings.inPlace().extend(configured);
+    }
+
+    /** The chain of ferry.yml alone, without what an in-place run adds around it. */
+    static TransformChain configured(Settings settings, Lookup lookup) {
         if (settings.file().transforms() == null || settings.file().transforms().isEmpty()) {
             return TransformChain.identity();
         }

@@ -102,7 +102,7 @@ public final class Snapshot {
             Catalog pre = readCatalog(coord, o.tables());
             requireReplicable(pre);
             prepareTargetTables(works(pre));
-            if (o.objects() != null) {
+            if (o.objects() != null && !o.inPlace()) {
                 ObjectMigration.refuseEarly(coord, o.target(), objectScope(works(pre)), o.objects());
             }
             List<TableId> roots = pre.tables().values().stream()
@@ -358,9 +358,9 @@ public final class Snapshot {
         listener.message("creating " + works.size() + " table(s) on the target, without indexes");
         Map<String, String> extensions = SchemaBuilder.extensions(source, works.keySet());
         try (Connection c = Db.open(o.target(), "target", "schema")) {
-            ObjectSteps objects = o.objects() == null ? ObjectSteps.NONE
+            ObjectSteps objects = o.objects() == null || o.inPlace() ? ObjectSteps.NONE
                     : ObjectMigration.read(source, objectScope(works), o.objects(), listener::message);
-            new SchemaBuilder(c).createTables(catalog, works, o.transforms(), extensions, objects);
+            new SchemaBuilder(c, o.inPlace()).createTables(catalog, works, o.transforms(), extensions, objects);
         } catch (SQLException e) {
             throw ServerErrors.during("creating the target schema", "target", e);
         }
@@ -381,6 +381,9 @@ public final class Snapshot {
      * connection of its own: a sequence Ferry may not read must not abort the snapshot's transaction.
      */
     private void setSequences(Connection coord, Catalog catalog, Map<TableId, TableWork> works) {
+        if (o.inPlace()) {
+            return; // the shadow tables use the source's own sequences
+        }
         Map<TableId, TableId> tables = new LinkedHashMap<>();
         works.forEach((id, w) -> tables.put(id, w.targetId()));
         try (Connection s = Db.open(o.source(), "source", "sequences"); Connection c = Db.open(o.target(), "target", "schema")) {
@@ -456,7 +459,7 @@ public final class Snapshot {
         Map<TableId, Lsn> resync = store.resyncLsns();
         List<DeferredIndex> deferred = new IndexBuilder(o.target(), listener::message).build(works, o.jobs(), resync);
         store.deferredIndexes().add(deferred);
-        if (o.objects() != null) {
+        if (o.objects() != null && !o.inPlace()) {
             ObjectMigration.afterCopy(o.source(), o.target(), objectScope(works), o.objects(), listener::message);
         }
         store.setPhase(Phase.STREAMING);

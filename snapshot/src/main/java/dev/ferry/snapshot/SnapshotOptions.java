@@ -101,4 +101,9 @@ public record SnapshotOptions(
         return new SnapshotOptions(source, target, tables, stateSchema, jobs, slot, publication, slotTimeout,
                 truncateTarget, maxRate, chunkBytes, transforms, l, lookup, objects);
     }
+
+    /** The target is the source's own database: an in-place run (docs/design.md, "In place"). */
+    public boolean inPlace() {
+        return source.equals(target);
+    }
 }

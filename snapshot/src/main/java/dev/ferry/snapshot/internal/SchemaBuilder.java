@@ -30,9 +30,19 @@ import java.util.Set;
  */
 public final class SchemaBuilder {
     private final Connection target;
+    private final boolean inPlace;
 
     public SchemaBuilder(Connection target) {
+        this(target, false);
+    }
+
+    /**
+     * @param inPlace the target is the source's own database (docs/design.md, "In place"): its sequences are the
+     *                source's, which the shadow tables use as they are and the swap re-owns
+     */
+    public SchemaBuilder(Connection target, boolean inPlace) {
         this.target = target;
+        this.inPlace = inPlace;
     }
 
     /**
@@ -83,7 +93,7 @@ public final class SchemaBuilder {
         for (TypeInfo t : catalog.types()) {
             exec(DdlWriter.createType(t), "creating type " + t.schema() + '.' + t.name());
         }
-        for (SequenceInfo s : catalog.sequences()) {
+        for (SequenceInfo s : inPlace ? List.<SequenceInfo>of() : catalog.sequences()) {
             if (!s.identity()) {
                 exec(DdlWriter.createSequence(s, sequenceType(s, works)), "creating sequence " + s.id());
             }
@@ -98,7 +108,7 @@ public final class SchemaBuilder {
                     .filter(s -> s.identity() && w.id().equals(s.ownerTable())).toList();
             exec(DdlWriter.createTable(w.target(), info, parent, identity), "creating table " + w.targetId());
         }
-        for (SequenceInfo s : catalog.sequences()) {
+        for (SequenceInfo s : inPlace ? List.<SequenceInfo>of() : catalog.sequences()) {
             if (!s.identity() && s.ownerTable() != null && works.containsKey(s.ownerTable())) {
                 TableWork owner = works.get(s.ownerTable());
                 if (owner.target().indexOf(s.ownerColumn()) >= 0) {
