@@ -91,6 +91,9 @@ final class SwitchCommand implements Callable<Integer> {
         try (store) {
             store.lockWriter("switch");
             String publication = store.run().map(r -> r.publication()).orElse("ferry_pub");
+            if (s.inPlace() != null) {
+                return InPlaceSwitch.run(s, store, publication, parseDuration(timeout), then, abort, out);
+            }
             ObjectScope scope = objectScope(s, store, publication);
             List<List<String>> states = new ArrayList<>();
             Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then,

@@ -8,7 +8,7 @@ import java.time.Duration;
  * the target. Both fences hold the source's table locks, so clients connected to the source directly wait too.
  * Not thread-safe: one switch drives one fence.
  */
-public sealed interface Fence permits LockFence, PgBouncerFence {
+public sealed interface Fence permits LockFence, PgBouncerFence, InPlaceFence {
 
     /** Short name for messages and the state store: {@code lock} or {@code pgbouncer}. */
     String name();

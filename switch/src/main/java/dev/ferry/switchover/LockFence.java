@@ -42,6 +42,31 @@ public final class LockFence implements Fence {
         this.relations = List.copyOf(relations);
     }
 
+    /** A step run in the fence transaction before its commit (the in-place swap). */
+    interface InFence {
+        void run(Connection fenceTx) throws SQLException;
+    }
+
+    /** Runs {@code step} in the fence transaction, then commits it with the source's protection. */
+    void protectWith(SourceProtection protection, InFence step) {
+        if (held == null) {
+            throw FerryException.internal("protecting the source without holding the fence", null);
+        }
+        try {
+            protection.protectInFence(held);
+            step.run(held);
+            held.commit();
+        } catch (SQLException e) {
+            release();
+            throw ServerErrors.during("write-protecting the source tables", "source", e);
+        } catch (RuntimeException e) {
+            release();
+            throw e;
+        }
+        close(held);
+        held = null;
+    }
+
     @Override
     public String name() {
         return "lock";
@@ -123,18 +148,7 @@ public final class LockFence implements Fence {
 
     @Override
     public void protect(SourceProtection protection) {
-        if (held == null) {
-            throw FerryException.internal("protecting the source without holding the fence", null);
-        }
-        try {
-            protection.protectInFence(held);
-            held.commit();
-        } catch (SQLException e) {
-            release();
-            throw ServerErrors.during("write-protecting the source tables", "source", e);
-        }
-        close(held);
-        held = null;
+        protectWith(protection, c -> { });
     }
 
     @Override

@@ -1,0 +1,66 @@
+package dev.ferry.cli;
+
+import dev.ferry.core.Db;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.catalog.SequenceInfo;
+import dev.ferry.core.inplace.InPlacePlan;
+import dev.ferry.core.state.StateStore;
+import dev.ferry.snapshot.DeferredBuilds;
+import dev.ferry.switchover.InPlaceFence;
+import dev.ferry.switchover.MigratedTables;
+import dev.ferry.switchover.Switchover;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code ferry switch --in-place}: the switch's state machine with the {@link InPlaceFence}, whose commit swaps the
+ * shadow tables into place. The sequences are the source's own (the swap re-owns and widens them), so the switch
+ * carries none; the objects stay where they are (the swap carries what pointed at the originals).
+ */
+final class InPlaceSwitch {
+    private InPlaceSwitch() {}
+
+    static int run(Settings s, StateStore store, String publication, Duration timeout, String then, boolean abort,
+                   PrintWriter out) {
+        InPlacePlan plan = s.inPlace();
+        MigratedTables tables = MigratedTables.read(s.source(), publication);
+        InPlaceFence fence = new InPlaceFence(s.source(), tables, plan.shadows(), InPlacePlan.OLD_SCHEMA);
+        Switchover sw = new Switchover(s.source(), s.target(), store, fence, tables, out);
+        if (abort) {
+            out.println(sw.abort());
+            return 0;
+        }
+        Switchover.Options options = new Switchover.Options(timeout, 0, then, ownSequences(s, plan),
+                () -> DeferredBuilds.requireBuilt(store), () -> { });
+        Switchover.Result r = sw.run(options);
+        if (r.note() != null) {
+            out.println("Swapped in place: " + r.note() + ".");
+            return 0;
+        }
+        out.printf("Swapped %d table(s) in place (originals in %s): writes were held for %d ms, reads of the swapped "
+                + "tables for %d ms (drained to the fence %s in %d ms).%n", plan.shadows().size(),
+                InPlacePlan.OLD_SCHEMA, r.heldMillis(), fence.readsHeld().toMillis(), r.fence(), r.drainMillis());
+        out.flush();
+        int n = fence.validateForeignKeys(m -> { });
+        if (n > 0) {
+            out.println("Validated " + n + " foreign key(s) re-added by the swap.");
+        }
+        return 0;
+    }
+
+    /** The sequences of the rebuilt tables: the same objects on both sides, so the switch must not set them. */
+    private static Set<String> ownSequences(Settings s, InPlacePlan plan) {
+        try (Connection c = Db.open(s.source(), "source", "switch")) {
+            return new CatalogReader(c, s.stateSchema()).read(plan.rebuilt()).sequences().stream()
+                    .map(SequenceInfo::id).map(Object::toString).collect(Collectors.toSet());
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the sequences of the rebuilt tables", "source", e);
+        }
+    }
+}
