@@ -48,6 +48,9 @@ final class CheckCommand implements Callable<Integer> {
         if (!report.unreachable()) {
             List<Problem> all = new java.util.ArrayList<>(report.problems());
             all.addAll(SchemaCheck.run(s));
+            if (s.inPlace() != null) {
+                all = InPlaceCheck.adjust(s, all);
+            }
             report = new CheckReport(all, false, report.tablesChecked());
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -49,7 +49,7 @@ public final class InPlaceSwap {
         readViews(c, originals);
         readIncomingKeys(c, originals);
         for (Map.Entry<TableId, TableId> e : shadows.entrySet()) {
-            readTable(c, e.getKey(), e.getValue(), originals);
+            readTable(c, e.getKey(), e.getValue());
         }
         List<String> all = new ArrayList<>(before);
         all.addAll(move);
@@ -96,7 +96,7 @@ public final class InPlaceSwap {
                 views.add("COMMENT ON " + (v.kind().equals("m") ? "MATERIALIZED VIEW " : "VIEW ") + v.name() + " IS "
                         + Identifiers.literal(v.comment()));
             }
-            views.addAll(grants(c, v.oid(), v.name()));
+            views.addAll(grants(c, v.name(), v.name()));
         }
     }
 
@@ -116,7 +116,7 @@ public final class InPlaceSwap {
         }
     }
 
-    private void readTable(Connection c, TableId original, TableId shadow, Array originals) throws SQLException {
+    private void readTable(Connection c, TableId original, TableId shadow) throws SQLException {
         String o = original.quoted();
         String placed = new TableId(original.schema(), shadow.name()).quoted();
         // Sequences owned by the original's columns would move with it: disowned first, owned by the new column.
@@ -202,17 +202,17 @@ public final class InPlaceSwap {
                 + "coalesce(' USING (' || qual || ')', ''), coalesce(' WITH CHECK (' || with_check || ')', '')) "
                 + "FROM pg_policies WHERE schemaname = ? AND tablename = ?",
                 rs -> after.add(rs.getString(1)), original.schema(), original.name());
-        // Foreign keys of the original to tables that are not rebuilt: the shadow has only those among rebuilt ones.
+        // Foreign keys of the original the shadow lacks (the snapshot adds none to or from a reshaped table): their
+        // text names the parent as it is now, which after the move is the new table where the parent moved too.
         Queries.rows(c, "SELECT quote_ident(k.conname), pg_get_constraintdef(k.oid) FROM pg_constraint k "
                 + "WHERE k.contype = 'f' AND k.conrelid = ?::regclass "
-                + "AND k.confrelid NOT IN (SELECT x::regclass FROM unnest(?::text[]) x) "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_constraint s WHERE s.conrelid = ?::regclass AND s.conname = k.conname)",
                 rs -> {
                     after.add("ALTER TABLE " + placed + " ADD CONSTRAINT " + rs.getString(1) + ' ' + rs.getString(2)
                             + " NOT VALID");
                     pending.add(new Pending(placed, rs.getString(1).replace("\"", "")));
                     return null;
-                }, o, originals, shadow.quoted());
+                }, o, shadow.quoted());
         // Other consumers' publications that list the original list the new table instead.
         Queries.rows(c, "SELECT quote_ident(p.pubname) FROM pg_publication p JOIN pg_publication_rel r ON r.prpubid = p.oid "
                 + "WHERE r.prrelid = ?::regclass AND p.pubname NOT LIKE 'ferry%'", rs -> {

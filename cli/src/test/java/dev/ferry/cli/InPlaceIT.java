@@ -1,0 +1,160 @@
+package dev.ferry.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.embedded.PgServer;
+import dev.ferry.embedded.Servers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * In place, on one server, with writes going on: {@code cars.id} goes from {@code int} to {@code bigint} while
+ * {@code drivers.car_id} references it, a view reads it and a serial sequence feeds it.
+ */
+class InPlaceIT {
+    static PgServer server;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        server = Servers.source();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void anIntKeyReferencedByAForeignKeyBecomesBigintInPlaceUnderWrites() throws Exception {
+        String db = "inplace";
+        server.execute("CREATE DATABASE " + db);
+        server.execute(db, "CREATE TABLE cars (id serial PRIMARY KEY, name text NOT NULL);"
+                + "CREATE TABLE drivers (id serial PRIMARY KEY, car_id int NOT NULL REFERENCES cars (id), name text);"
+                + "CREATE INDEX drivers_car ON drivers (car_id);"
+                + "CREATE VIEW car_names AS SELECT id, name FROM cars;"
+                + "CREATE VIEW driven AS SELECT d.name AS driver, c.name AS car FROM drivers d JOIN car_names c ON c.id = d.car_id;"
+                + "COMMENT ON TABLE cars IS 'the fleet';"
+                + "INSERT INTO cars (name) SELECT 'car ' || g FROM generate_series(1, 20000) g;"
+                + "INSERT INTO drivers (car_id, name) SELECT g, 'driver ' || g FROM generate_series(1, 20000) g");
+        Path config = tmp.resolve("ferry.yml");
+        Files.writeString(config, "source: " + server.uri(db) + "\ntransforms:\n  - type: change-type\n"
+                + "    table: public.cars\n    column: id\n    to: bigint\n");
+
+        FerryRun check = FerryRun.run("check", "--config", config.toString(), "--in-place");
+        System.out.println("check --in-place:\n" + check.all());
+        assertTrue(check.all().contains("table public.drivers is rebuilt as ferry_shadow.drivers (foreign key"),
+                "check names the referencing table: " + check.all());
+        assertTrue(!check.out().contains("problem:"), check.all());
+
+        Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicInteger errors = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        StringBuilder firstError = new StringBuilder();
+        Thread[] writers = new Thread[3];
+        for (int w = 0; w < writers.length; w++) {
+            writers[w] = new Thread(() -> {
+                try (Connection c = server.connect(db);
+                     PreparedStatement car = c.prepareStatement("INSERT INTO cars (name) VALUES ('new') RETURNING id");
+                     PreparedStatement driver = c.prepareStatement("INSERT INTO drivers (car_id, name) VALUES (?, 'd')")) {
+                    c.setAutoCommit(false);
+                    while (!stop.get()) {
+                        try {
+                            long id;
+                            try (ResultSet rs = car.executeQuery()) {
+                                rs.next();
+                                id = rs.getLong(1);
+                            }
+                            driver.setLong(1, id);
+                            driver.executeUpdate();
+                            c.commit();
+                            acknowledged.add(id);
+                        } catch (SQLException e) {
+                            c.rollback();
+                            if (errors.getAndIncrement() == 0) {
+                                synchronized (firstError) {
+                                    firstError.append(e.getMessage());
+                                }
+                            }
+                        }
+                        Thread.sleep(5);
+                    }
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                    synchronized (firstError) {
+                        firstError.append(e);
+                    }
+                }
+            });
+            writers[w].start();
+        }
+        try (RunningFerry ferry = RunningFerry.start(tmp.resolve("ferry.log"), "start", "--config", config.toString(),
+                "--in-place", "--slot", "slot_inplace", "--progress", "log")) {
+            ferry.awaitCaughtUp(server, server, db, Duration.ofSeconds(120));
+            FerryRun verify = FerryRun.run("verify", "--config", config.toString(), "--in-place");
+            System.out.println("verify --in-place:\n" + verify.all());
+            assertEquals(0, verify.exit(), verify.all() + "\nferry:\n" + ferry.output());
+
+            FerryRun sw = FerryRun.run("switch", "--config", config.toString(), "--in-place", "--timeout", "30s");
+            System.out.println("switch --in-place:\n" + sw.all());
+            Thread.sleep(1000);
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(10_000);
+            }
+            assertEquals(0, sw.exit(), sw.all() + "\nferry:\n" + ferry.output());
+            System.out.println("acknowledged writes: " + acknowledged.size() + ", client errors: " + errors.get()
+                    + (errors.get() > 0 ? " (first: " + firstError + ")" : ""));
+            assertEquals(0, errors.get(), "client errors during the run: " + firstError);
+            assertTrue(acknowledged.size() > 200, "the writers wrote " + acknowledged.size());
+        }
+        assertEquals("bigint", server.queryValue(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                + "WHERE attrelid = 'public.cars'::regclass AND attname = 'id'"));
+        assertEquals("bigint", server.queryValue(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                + "WHERE attrelid = 'public.drivers'::regclass AND attname = 'car_id'"));
+        assertEquals("t", server.queryValue(db, "SELECT to_regclass('ferry_old.cars') IS NOT NULL"));
+        assertEquals("the fleet", server.queryValue(db, "SELECT obj_description('public.cars'::regclass, 'pg_class')"));
+        String missing = server.queryValue(db, "SELECT count(*) FROM unnest('{"
+                + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[]) a(id) "
+                + "WHERE NOT EXISTS (SELECT 1 FROM cars c WHERE c.id = a.id) "
+                + "OR NOT EXISTS (SELECT 1 FROM drivers d WHERE d.car_id = a.id)");
+        assertEquals("0", missing, "every acknowledged write is in the new tables");
+        assertEquals(server.queryValue(db, "SELECT count(*) FROM cars"), server.queryValue(db,
+                "SELECT count(*) FROM car_names"), "the view reads the new table");
+        assertEquals(server.queryValue(db, "SELECT count(*) FROM drivers"), server.queryValue(db,
+                "SELECT count(*) FROM driven"), "the view over the view works");
+        // The owned sequence goes on past the old maximum, and the foreign key takes such ids.
+        server.execute(db, "SELECT setval('cars_id_seq', 3000000000)");
+        String big = server.queryValue(db, "INSERT INTO cars (name) VALUES ('big') RETURNING id");
+        assertTrue(Long.parseLong(big) > 3_000_000_000L, big);
+        server.execute(db, "INSERT INTO drivers (car_id, name) VALUES (" + big + ", 'big driver')");
+        assertEquals("cars.id", server.queryValue(db, "SELECT replace(pg_get_serial_sequence('cars', 'id'), "
+                + "'public.cars_id_seq', 'cars.id')"));
+        assertThrows(RuntimeException.class, () -> server.execute(db,
+                "INSERT INTO drivers (car_id, name) VALUES (4000000000, 'no such car')"), "the foreign key holds");
+        try (Connection c = server.connect(db); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated "
+                     + "AND conrelid = 'public.drivers'::regclass")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "the foreign keys are validated");
+        }
+    }
+}
