@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
                 + "on the target. An abandoned slot keeps WAL on the source forever, the classic way such tools fill a "
                 + "production disk.",
                 "Asks first unless --yes; refuses while a Ferry command runs against the target or a stream reads the slot, "
-                        + "unless --force. Triggers a lock-fence switch put on the old tables (ferry_moved) stay."})
+                        + "unless --force. Triggers a lock-fence switch put on the old tables (ferry_moved) stay.",
+                "With --in-place also drops the shadow schema and, after asking, ferry_old with the original tables "
+                        + "(swapping back would lose every write made since the swap)."})
 final class CleanupCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -124,6 +126,9 @@ final class CleanupCommand implements Callable<Integer> {
             out.println("Dropped schema \"" + s.stateSchema() + "\" on the target.");
         } catch (SQLException e) {
             throw ServerErrors.during("dropping the state schema", "target", e);
+        }
+        if (s.inPlace() != null) {
+            return InPlaceCleanup.run(s, yes, out);
         }
         out.println("Note: triggers a lock-fence switch left on the source tables (ferry_moved) stay; they keep the old "
                 + "tables write-protected.");

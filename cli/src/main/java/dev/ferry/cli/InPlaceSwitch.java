@@ -46,6 +46,10 @@ final class InPlaceSwitch {
         out.printf("Swapped %d table(s) in place (originals in %s): writes were held for %d ms, reads of the swapped "
                 + "tables for %d ms (drained to the fence %s in %d ms).%n", plan.shadows().size(),
                 InPlacePlan.OLD_SCHEMA, r.heldMillis(), fence.readsHeld().toMillis(), r.fence(), r.drainMillis());
+        if (!fence.lockWaits().isEmpty()) {
+            out.println("The swap's locks took " + (fence.lockWaits().size() + 1) + " attempts; blocked by: "
+                    + String.join("; ", fence.lockWaits()));
+        }
         out.flush();
         int n = fence.validateForeignKeys(m -> { });
         if (n > 0) {

@@ -38,6 +38,7 @@ public final class InPlaceFence implements Fence {
     private final ConnectionSpec source;
     private long readsHeldNanos = -1;
     private List<InPlaceSwap.Pending> pending = List.of();
+    private final List<String> waits = new ArrayList<>();
 
     /**
      * @param shadows    each original to its shadow
@@ -100,6 +101,7 @@ public final class InPlaceFence implements Fence {
                     }
                 }
                 blockers = Blockers.sessions(c, new ArrayList<>(all));
+                waits.add(Blockers.describe(blockers, List.of()));
                 if (attempt >= ATTEMPTS) {
                     throw new FerryException(ExitCode.PROBLEMS, "could not lock the tables of the swap ("
                             + all.stream().map(TableId::toString).collect(Collectors.joining(", ")) + ") within "
@@ -115,6 +117,11 @@ public final class InPlaceFence implements Fence {
                 }
             }
         }
+    }
+
+    /** What each failed ACCESS EXCLUSIVE attempt of the last swap waited for (empty when the first one succeeded). */
+    public List<String> lockWaits() {
+        return List.copyOf(waits);
     }
 
     /** How long reads of the swapped tables waited (from the first ACCESS EXCLUSIVE attempt to the commit). */
