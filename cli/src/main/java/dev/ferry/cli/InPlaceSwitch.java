@@ -37,7 +37,10 @@ final class InPlaceSwitch {
             return 0;
         }
         Switchover.Options options = new Switchover.Options(timeout, 0, then, ownSequences(s, plan),
-                () -> DeferredBuilds.requireBuilt(store), () -> { });
+                () -> {
+                    DeferredBuilds.requireBuilt(store);
+                    fence.prepare();
+                }, () -> { });
         Switchover.Result r = sw.run(options);
         if (r.note() != null) {
             out.println("Swapped in place: " + r.note() + ".");

@@ -39,6 +39,21 @@ public final class InPlaceFence implements Fence {
     private long readsHeldNanos = -1;
     private List<InPlaceSwap.Pending> pending = List.of();
     private final List<String> waits = new ArrayList<>();
+    private InPlaceSwap prepared;
+
+    /**
+     * Reads what the swap carries before any write is held, so the window holds only its DDL. Without it the reads
+     * happen in the fence transaction.
+     */
+    public void prepare() {
+        try (Connection c = Db.open(source, "source", "switch")) {
+            InPlaceSwap swap = new InPlaceSwap(shadows, oldSchema);
+            swap.prepare(c);
+            prepared = swap;
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading what the swap carries", "source", e);
+        }
+    }
 
     /**
      * @param shadows    each original to its shadow
@@ -64,10 +79,14 @@ public final class InPlaceFence implements Fence {
     public void protect(SourceProtection protection) {
         locks.protectWith(protection, c -> {
             lockEverything(c);
-            InPlaceSwap swap = new InPlaceSwap(shadows, oldSchema);
-            swap.run(c);
-            pending = swap.toValidate();
+            if (prepared == null) {
+                prepared = new InPlaceSwap(shadows, oldSchema);
+                prepared.prepare(c);
+            }
+            prepared.apply(c);
+            pending = prepared.toValidate();
         });
+        prepared = null;
         readsHeldNanos = System.nanoTime() - readsHeldNanos;
     }
 

@@ -44,6 +44,15 @@ public final class InPlaceSwap {
 
     /** Reads what must be carried, then swaps; the caller commits. Returns the statements run, for the record. */
     public List<String> run(Connection c) throws SQLException {
+        prepare(c);
+        return apply(c);
+    }
+
+    /**
+     * Reads what must be carried. Done before the fence (the reads are the slow part), in a connection of its own;
+     * DDL on these tables while the switch runs is not supported.
+     */
+    public void prepare(Connection c) throws SQLException {
         Array originals = c.createArrayOf("text", shadows.keySet().stream().map(TableId::quoted).toArray());
         before.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(oldSchema));
         readViews(c, originals);
@@ -51,6 +60,10 @@ public final class InPlaceSwap {
         for (Map.Entry<TableId, TableId> e : shadows.entrySet()) {
             readTable(c, e.getKey(), e.getValue());
         }
+    }
+
+    /** Runs the swap read by {@link #prepare}, in the caller's (fence) transaction. */
+    public List<String> apply(Connection c) throws SQLException {
         List<String> all = new ArrayList<>(before);
         all.addAll(move);
         all.addAll(after);
