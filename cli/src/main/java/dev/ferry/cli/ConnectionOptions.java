@@ -45,7 +45,7 @@ public final class ConnectionOptions {
             + "swap them into place with \"ferry switch --in-place\". --target is not used.")
     boolean inPlace;
 
-    @Option(names = "--shadow-schema", paramLabel = "NAME", defaultValue = InPlacePlan.DEFAULT_SHADOW_SCHEMA,
+    @Option(names = "--shadow", paramLabel = "SCHEMA", defaultValue = InPlacePlan.DEFAULT_SHADOW_SCHEMA,
             description = "With --in-place: the schema of the shadow tables (default: ${DEFAULT-VALUE}).")
     String shadowSchema;
 
@@ -88,7 +88,7 @@ public final class ConnectionOptions {
     private Settings inPlace(Settings s, Map<String, String> env) {
         ConnectionSpec src = s.source();
         if (!shadowSchema.matches("[a-z_][a-z0-9_]*")) {
-            throw FerryException.usage("--shadow-schema must be a plain lower-case name, not \"" + shadowSchema + "\"");
+            throw FerryException.usage("--shadow must be a plain lower-case name, not \"" + shadowSchema + "\"");
         }
         InPlacePlan plan;
         try (Connection c = Db.open(src, "source", "in-place plan")) {
