@@ -25,19 +25,15 @@ final class InPlaceCleanup {
         InPlacePlan plan = s.inPlace();
         try (Connection c = Db.open(s.source(), "source", "cleanup"); Statement st = c.createStatement()) {
             if (exists(st, plan.shadowSchema())) {
+                boolean empty = tables(st, plan.shadowSchema()) == null;
                 st.execute("DROP SCHEMA " + Identifiers.quote(plan.shadowSchema()) + " CASCADE");
-                out.println("Dropped schema \"" + plan.shadowSchema() + "\" (the shadow tables of a run not swapped).");
+                out.println("Dropped schema \"" + plan.shadowSchema() + "\"" + (empty ? "." : " with the shadow tables of "
+                        + "a run that was not swapped."));
             }
             if (!exists(st, InPlacePlan.OLD_SCHEMA)) {
                 return 0;
             }
-            String tables;
-            try (ResultSet rs = st.executeQuery("SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c "
-                    + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-                    + Identifiers.literal(InPlacePlan.OLD_SCHEMA) + " AND c.relkind IN ('r', 'p')")) {
-                rs.next();
-                tables = rs.getString(1);
-            }
+            String tables = tables(st, InPlacePlan.OLD_SCHEMA);
             String what = "drop schema \"" + InPlacePlan.OLD_SCHEMA + "\" with the original tables (" + tables + "); "
                     + "they have taken no write since the swap, so they cannot be swapped back without losing those";
             if (!yes) {
@@ -57,6 +53,16 @@ final class InPlaceCleanup {
             return 0;
         } catch (SQLException e) {
             throw ServerErrors.during("dropping the in-place schemas", "source", e);
+        }
+    }
+
+    /** The schema's tables, comma-separated, or null when it has none. */
+    private static String tables(Statement st, String schema) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = " + Identifiers.literal(schema)
+                + " AND c.relkind IN ('r', 'p')")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -102,7 +102,12 @@ final class StatusCommand implements Callable<Integer> {
                             : "INACTIVE (nothing is streaming)", st.slot().confirmedFlush(), st.slot().restart(),
                     st.slot().walStatus(), bytes(st.slot().retainedBytes()));
         }
-        if (st.lagBytes() >= 0) {
+        if (s.inPlace() != null && st.slot() != null) {
+            // Ferry's own writes to the shadows add WAL after every change: the end of WAL is no measure here.
+            out.printf("lag       %s to the last change of the original tables (in place; %s to the end of WAL)%n",
+                    bytes(dev.ferry.core.inplace.InPlaceLag.read(s.source(), st.run().slot(), st.run().publication(),
+                            s.stateSchema())), bytes(st.lagBytes()));
+        } else if (st.lagBytes() >= 0) {
             out.printf("lag       %s, %.1f s (source at %s, stream at %s)%n", bytes(st.lagBytes()), st.lagSeconds(),
                     st.slot() == null ? "?" : st.slot().current(), st.position());
         }

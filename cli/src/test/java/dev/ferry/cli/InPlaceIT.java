@@ -121,6 +121,9 @@ class InPlaceIT {
             System.out.println("verify --in-place:\n" + verify.all());
             assertEquals(0, verify.exit(), verify.all() + "\nferry:\n" + ferry.output());
 
+            FerryRun status = FerryRun.run("status", "--config", config.toString(), "--in-place");
+            System.out.println("status --in-place:\n" + status.all());
+            assertEquals(0, status.exit(), status.all());
             FerryRun sw = FerryRun.run("switch", "--config", config.toString(), "--in-place", "--timeout", "30s");
             System.out.println("switch --in-place:\n" + sw.all());
             Thread.sleep(1000);
@@ -165,5 +168,13 @@ class InPlaceIT {
             rs.next();
             assertEquals(0, rs.getInt(1), "the foreign keys are validated");
         }
+
+        FerryRun cleanup = FerryRun.run("cleanup", "--config", config.toString(), "--in-place", "--yes");
+        System.out.println("cleanup --in-place:\n" + cleanup.all());
+        assertEquals(0, cleanup.exit(), cleanup.all());
+        assertEquals("f", server.queryValue(db, "SELECT to_regclass('ferry_old.cars') IS NOT NULL"));
+        assertEquals("t", server.queryValue(db, "SELECT to_regclass('public.cars_id_seq') IS NOT NULL"),
+                "the sequence, owned by the new column, outlives ferry_old");
+        server.execute(db, "INSERT INTO cars (name) VALUES ('after cleanup')");
     }
 }
