@@ -177,4 +177,41 @@ class InPlaceIT {
                 "the sequence, owned by the new column, outlives ferry_old");
         server.execute(db, "INSERT INTO cars (name) VALUES ('after cleanup')");
     }
+
+    @Test
+    void aLongReaderMakesTheSwapGiveUpNamingItAndNothingChanges() throws Exception {
+        String db = "inplace_reader";
+        server.execute("CREATE DATABASE " + db);
+        server.execute(db, "CREATE TABLE cars (id serial PRIMARY KEY, name text NOT NULL);"
+                + "INSERT INTO cars (name) SELECT 'car ' || g FROM generate_series(1, 1000) g");
+        Path config = tmp.resolve("ferry.yml");
+        Files.writeString(config, "source: " + server.uri(db) + "\ntransforms:\n  - type: change-type\n"
+                + "    table: public.cars\n    column: id\n    to: bigint\n");
+        try (RunningFerry ferry = RunningFerry.start(tmp.resolve("ferry.log"), "start", "--config", config.toString(),
+                "--in-place", "--slot", "slot_reader", "--progress", "log");
+             Connection reader = server.connect(db)) {
+            ferry.awaitCaughtUp(server, server, db, Duration.ofSeconds(120));
+            reader.setAutoCommit(false);
+            String pid;
+            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT pg_backend_pid(), count(*) FROM cars")) {
+                rs.next();
+                pid = rs.getString(1);
+            }
+            FerryRun sw = FerryRun.run("switch", "--config", config.toString(), "--in-place", "--timeout", "20s");
+            System.out.println("switch --in-place against a long reader:\n" + sw.all());
+            assertTrue(sw.exit() != 0, sw.all());
+            assertTrue(sw.all().contains(pid), "the reader's pid is named: " + sw.all());
+            reader.rollback();
+            assertEquals("integer", server.queryValue(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                    + "WHERE attrelid = 'public.cars'::regclass AND attname = 'id'"));
+            server.execute(db, "INSERT INTO cars (name) VALUES ('still writable')");
+            FerryRun again = FerryRun.run("switch", "--config", config.toString(), "--in-place", "--timeout", "20s");
+            System.out.println("switch --in-place again:\n" + again.all());
+            assertEquals(0, again.exit(), again.all() + "\nferry:\n" + ferry.output());
+        }
+        assertEquals("bigint", server.queryValue(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                + "WHERE attrelid = 'public.cars'::regclass AND attname = 'id'"));
+        assertEquals("1", server.queryValue(db, "SELECT count(*) FROM cars WHERE name = 'still writable'"));
+    }
 }

@@ -119,7 +119,7 @@ public final class InPlaceFence implements Fence {
                         throw e;
                     }
                 }
-                blockers = Blockers.sessions(c, new ArrayList<>(all));
+                blockers = Blockers.sessions(c, new ArrayList<>(all), true);
                 waits.add(Blockers.describe(blockers, List.of()));
                 if (attempt >= ATTEMPTS) {
                     throw new FerryException(ExitCode.PROBLEMS, "could not lock the tables of the swap ("

@@ -49,13 +49,22 @@ public final class Blockers {
 
     /** Sessions (other than this one) holding a lock on the relations that conflicts with {@code EXCLUSIVE}. */
     public static List<Session> sessions(Connection source, List<TableId> relations) {
+        return sessions(source, relations, false);
+    }
+
+    /**
+     * @param anyLock true for what blocks {@code ACCESS EXCLUSIVE} (every lock, readers' too), false for what blocks
+     *                {@code EXCLUSIVE}
+     */
+    public static List<Session> sessions(Connection source, List<TableId> relations, boolean anyLock) {
         List<Session> out = new ArrayList<>();
         try (PreparedStatement ps = source.prepareStatement("SELECT a.pid, a.backend_type, coalesce(a.state, ''), "
                 + "coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start))::int8, 0), "
                 + "coalesce(to_char(a.query_start, 'YYYY-MM-DD HH24:MI:SS'), 'never'), "
                 + "a.backend_type = 'autovacuum worker', a.query LIKE '%(to prevent wraparound)%' "
                 + "FROM pg_stat_activity a WHERE a.pid IN (SELECT l.pid FROM pg_locks l WHERE l.granted "
-                + "AND l.pid <> pg_backend_pid() AND l.mode NOT IN ('AccessShareLock', 'RowShareLock') "
+                + "AND l.pid <> pg_backend_pid() "
+                + (anyLock ? "" : "AND l.mode NOT IN ('AccessShareLock', 'RowShareLock') ")
                 + "AND l.relation IN (SELECT u::regclass FROM unnest(?::text[]) u)) ORDER BY a.pid")) {
             ps.setArray(1, source.createArrayOf("text", relations.stream().map(TableId::quoted).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
