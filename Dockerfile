@@ -8,5 +8,5 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl cli -am packag
 
 FROM eclipse-temurin:17-jre
 COPY --from=build /src/cli/target/ferry.jar /opt/ferry/ferry.jar
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xmx256m", "-jar", "/opt/ferry/ferry.jar"]
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xmx320m", "-Xmn160m", "-jar", "/opt/ferry/ferry.jar"]
 CMD ["--help"]

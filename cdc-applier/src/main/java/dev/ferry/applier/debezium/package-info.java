@@ -9,6 +9,11 @@
  *       hook, {@code converters=}) that declares every column a string, so {@code PostgresValueConverter} never
  *       coerces that text, and turns Debezium's unchanged-TOAST objects into Ferry's out-of-band marker.</li>
  * </ul>
+ * Two more replacements, in Debezium's own packages, cut per-event work that serves nothing Ferry reads (the
+ * stream-speed issue): {@code io.debezium.connector.postgresql.PostgresEventMetadataProvider} (no summary string,
+ * lag sample or position map per event for the streaming metrics) and
+ * {@code io.debezium.connector.postgresql.pipeline.txmetadata.PostgresTransactionMonitor} (no transaction block
+ * per change event; BEGIN/END records unchanged). Debezium hard-codes both; no setting turns that work off.
  * {@code UpstreamPinTest} pins the upstream classes these depend on by the hash of their bytes in Debezium's jar.
  */
 package dev.ferry.applier.debezium;

@@ -22,6 +22,9 @@ public final class EngineSettings {
      * zone as startup parameters, which the server applies after {@code options}: ISO dates print the same in
      * either order, and {@code ferry}'s main sets the JVM's zone to UTC, so the walsender's zone is UTC too.
      */
+    /** Records per batch handed to the change loop. */
+    static final int MAX_BATCH = 8192;
+
     static final String REPLICATION_SESSION_OPTIONS = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres "
             + "-c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";
 
@@ -79,8 +82,10 @@ public final class EngineSettings {
         p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(true, 'ferry.heartbeat', '')");
         p.setProperty("slot.drop.on.stop", "false");
         p.setProperty("status.update.interval.ms", "1000");
-        p.setProperty("max.batch.size", "4096");
-        p.setProperty("max.queue.size", "16384");
+        // Batches large enough that the per-batch work (an offset flush, a target commit of the held transactions)
+        // is small beside a drain's changes; the queue holds a few batches so decoding never waits for apply.
+        p.setProperty("max.batch.size", String.valueOf(MAX_BATCH));
+        p.setProperty("max.queue.size", String.valueOf(4 * MAX_BATCH));
         // Bounds the engine's memory by bytes too: a queue of huge rows must not grow with them.
         p.setProperty("max.queue.size.in.bytes", String.valueOf(32L << 20));
         p.setProperty("poll.interval.ms", "50");

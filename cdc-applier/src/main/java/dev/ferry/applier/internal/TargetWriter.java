@@ -27,14 +27,18 @@ import java.util.stream.Collectors;
 
 /**
  * Writes changes to the target inside one open transaction per source transaction (or several), in batches:
- * consecutive changes of one kind to one table become one multi-row statement. Inserts and complete updates are
+ * consecutive changes of one kind to one table become one multi-row statement of a fixed shape
+ * ({@link UnnestStatements}: the target parses and plans it once, whatever the number of rows). Inserts and complete updates are
  * upserts and deletes tolerate a missing row, so changes replayed over newer copied rows converge.
  * The session runs with {@code session_replication_role = replica}, as PostgreSQL's own apply worker does, so
  * target triggers and foreign-key checks do not fire. Not thread-safe.
  */
 public final class TargetWriter implements ChangeSink {
-    static final int MAX_BATCH = 500;
-    static final int MAX_PARAMETERS = 30_000;
+    /**
+     * Rows per statement. A statement has one array parameter per column whatever its rows, so the bound is the
+     * statement's size in memory and in one round trip, not pgjdbc's 32767 parameters.
+     */
+    static final int MAX_BATCH = 1000;
     /** Keys held for coalescing before they are written (still inside the open transaction): bounds memory. */
     static final int MAX_KEYED = 20_000;
 
@@ -112,7 +116,7 @@ public final class TargetWriter implements ChangeSink {
         }
         if (kind != pendingKind || !t.id().equals(pendingTable == null ? null : pendingTable.id())
                 || (kind != Kind.DELETE && !sameColumns(row)) || pendingKeys.contains(key)
-                || pending.size() >= batchLimit(t)) {
+                || pending.size() >= MAX_BATCH) {
             flush();
         }
         pendingKind = kind;
@@ -290,15 +294,14 @@ public final class TargetWriter implements ChangeSink {
                     : !g.upserts().isEmpty() ? g.upserts().values().iterator().next()
                     : g.updates().values().iterator().next();
             TableSchema t = any.get(0).schema();
-            int limit = batchLimit(t);
             List<Row> current = List.of();
             try {
-                for (List<Row> part : chunks(g.deletes(), limit)) {
+                for (List<Row> part : chunks(g.deletes(), MAX_BATCH)) {
                     current = part;
                     delete(t, part);
                 }
                 for (Map.Entry<List<Column>, List<Row>> e : g.upserts().entrySet()) {
-                    for (List<Row> part : chunks(e.getValue(), limit)) {
+                    for (List<Row> part : chunks(e.getValue(), MAX_BATCH)) {
                         current = part;
                         upsert(t, part, e.getKey());
                     }
@@ -344,32 +347,11 @@ public final class TargetWriter implements ChangeSink {
     }
 
     private void upsert(TableSchema t, List<Row> rows, List<Column> cols) throws SQLException {
-        String conflict = t.key().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
-        List<Column> rest = cols.stream().filter(col -> !t.key().contains(col.name())).toList();
-        String action = rest.isEmpty() ? " DO NOTHING" : " DO UPDATE SET " + rest.stream()
-                .map(col -> col.quotedName() + " = EXCLUDED." + col.quotedName()).collect(Collectors.joining(", "));
-        insert(t, rows, cols, " ON CONFLICT (" + conflict + ")" + action);
+        execute(UnnestStatements.upsert(t, cols), rows, names(cols));
     }
 
     private void insertPlain(TableSchema t, List<Row> rows, List<Column> cols) throws SQLException {
-        insert(t, rows, cols, "");
-    }
-
-    private void insert(TableSchema t, List<Row> rows, List<Column> cols, String tail) throws SQLException {
-        String tuple = cols.stream().map(col -> "?::" + col.type()).collect(Collectors.joining(", ", "(", ")"));
-        boolean identityAlways = cols.stream().anyMatch(col -> "a".equals(col.identity()));
-        String sql = "INSERT INTO " + t.id().quoted() + " (" + cols.stream().map(Column::quotedName)
-                .collect(Collectors.joining(", ")) + ")" + (identityAlways ? " OVERRIDING SYSTEM VALUE" : "")
-                + " VALUES " + String.join(", ", java.util.Collections.nCopies(rows.size(), tuple)) + tail;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            for (Row r : rows) {
-                for (Column col : cols) {
-                    ps.setString(i++, r.get(col.name()));
-                }
-            }
-            ps.executeUpdate();
-        }
+        execute(UnnestStatements.insert(t, cols), rows, names(cols));
     }
 
     private void updatePresent(TableSchema t, List<Row> rows) throws SQLException {
@@ -377,38 +359,34 @@ public final class TargetWriter implements ChangeSink {
         if (cols.isEmpty()) {
             return;
         }
-        String sql = "UPDATE " + t.id().quoted() + " SET " + cols.stream().map(col -> col.quotedName() + " = ?::"
-                + col.type()).collect(Collectors.joining(", ")) + " WHERE " + keyCondition(t);
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (Row r : rows) {
-                int i = 1;
-                for (Column col : cols) {
-                    ps.setString(i++, r.get(col.name()));
-                }
-                for (String k : t.key()) {
-                    ps.setString(i++, r.get(k));
-                }
-                ps.addBatch();
-            }
-            ps.executeBatch();
+        List<String> params = new ArrayList<>(names(cols));
+        params.addAll(t.key());
+        for (List<Row> part : chunks(rows, MAX_BATCH)) {
+            execute(UnnestStatements.update(t, cols), part, params);
         }
     }
 
     private void delete(TableSchema t, List<Row> rows) throws SQLException {
-        List<Column> keyCols = t.key().stream().map(k -> t.column(k).orElseThrow()).toList();
-        String tuple = keyCols.stream().map(col -> "?::" + col.type()).collect(Collectors.joining(", ", "(", ")"));
-        String sql = "DELETE FROM " + t.id().quoted() + " WHERE (" + keyCols.stream().map(Column::quotedName)
-                .collect(Collectors.joining(", ")) + ") IN (" + String.join(", ", java.util.Collections.nCopies(rows.size(),
-                tuple)) + ")";
+        execute(UnnestStatements.delete(t), rows, t.key());
+    }
+
+    /** Runs a statement of {@link UnnestStatements}: one text array per named column, one element per row. */
+    private void execute(String sql, List<Row> rows, List<String> columns) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            for (Row r : rows) {
-                for (String k : t.key()) {
-                    ps.setString(i++, r.get(k));
+            for (int i = 0; i < columns.size(); i++) {
+                String name = columns.get(i);
+                String[] values = new String[rows.size()];
+                for (int r = 0; r < values.length; r++) {
+                    values[r] = rows.get(r).get(name);
                 }
+                ps.setArray(i + 1, c.createArrayOf("text", values));
             }
             ps.executeUpdate();
         }
+    }
+
+    private static List<String> names(List<Column> cols) {
+        return cols.stream().map(Column::name).toList();
     }
 
     private static String keyCondition(TableSchema t) {
@@ -448,10 +426,6 @@ public final class TargetWriter implements ChangeSink {
             key.add(row.get(k));
         }
         return key;
-    }
-
-    private static int batchLimit(TableSchema t) {
-        return Math.max(1, Math.min(MAX_BATCH, MAX_PARAMETERS / Math.max(1, t.columns().size())));
     }
 
     /** A failed statement as one sentence, or as a connection loss or conflict the stream retries ({@link TargetErrors}). */

@@ -20,14 +20,16 @@ import org.junit.jupiter.api.Test;
  * Ferry's pgoutput text mirrors Debezium 3.6.3.Final: these are the upstream classes it replaces or relies on,
  * pinned by the SHA-256 of their bytes in Debezium's jar. When one fails, Debezium changed: read the new class,
  * adjust {@code PgOutputReplicationMessage} or {@code PgOutputMessageDecoder} (or {@link PgTextConverter}), then
- * update the hash.
+ * update the hash. {@code PostgresEventMetadataProvider} and {@code PostgresTransactionMonitor} are the stream-speed
+ * replacements (Debezium's per-event metrics and transaction blocks), pinned the same way.
  */
 class UpstreamPinTest {
     private static final String PG = "io/debezium/connector/postgresql/";
 
     /**
      * The classes replaced (the message, and the decoder that builds it and drops TRUNCATE's options), the TOAST
-     * markers, and the emitter that fills TOAST from RI FULL.
+     * markers, the emitter that fills TOAST from RI FULL, and the two classes replaced to cut per-event metrics and
+     * transaction-block work.
      */
     private static final Map<String, String> PINNED = Map.of(
             PG + "connection/pgoutput/PgOutputReplicationMessage.class",
@@ -37,7 +39,12 @@ class UpstreamPinTest {
             PG + "UnchangedToastedReplicationMessageColumn.class",
             "c28b9f9c43034d7afc7aedb257f7807a29b500f7b57840ef1a5fc5840e3dfeda",
             PG + "PostgresChangeRecordEmitter.class",
-            "bd241bc38322432a332954fc3329248414f24fead8ffb72f4a67ff22e9645ee1");
+            "bd241bc38322432a332954fc3329248414f24fead8ffb72f4a67ff22e9645ee1",
+            // The stream-speed replacements: Debezium's metrics' and transaction metadata's per-event work.
+            PG + "PostgresEventMetadataProvider.class",
+            "52585dadbfd3e0521997492955ff6b8da868de7a4b48c117a8ff60f11075a49b",
+            PG + "pipeline/txmetadata/PostgresTransactionMonitor.class",
+            "4da959274677918c89264eb2098c7ac9964d4af9ceeaab793ff4d427c6865279");
 
     @Test
     void theUpstreamClassesAreTheOnesTheReplacementMirrors() throws Exception {
@@ -59,6 +66,11 @@ class UpstreamPinTest {
         URL decoder = PgOutputMessageDecoder.class.getProtectionDomain().getCodeSource().getLocation();
         assertNotEquals(debeziumJar().toUri().toURL(), decoder, "Debezium's PgOutputMessageDecoder is loaded first");
         assertEquals("10:00:00+05", PgOutputReplicationMessage.getValue("c", null, "timetz", "10:00:00+05", null, true, null));
+        for (String name : new String[] {"io.debezium.connector.postgresql.PostgresEventMetadataProvider",
+                "io.debezium.connector.postgresql.pipeline.txmetadata.PostgresTransactionMonitor"}) {
+            URL loaded = Class.forName(name).getProtectionDomain().getCodeSource().getLocation();
+            assertNotEquals(debeziumJar().toUri().toURL(), loaded, "Debezium's " + name + " is loaded first");
+        }
     }
 
     private static Path debeziumJar() throws Exception {
