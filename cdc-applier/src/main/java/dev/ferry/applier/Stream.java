@@ -4,6 +4,7 @@ import dev.ferry.applier.internal.ChangeLoop;
 import dev.ferry.applier.internal.EngineSettings;
 import dev.ferry.applier.internal.RetryPolicy;
 import dev.ferry.applier.internal.StateOffsetStore;
+import dev.ferry.applier.internal.PipelinedSink;
 import dev.ferry.applier.internal.TargetWriter;
 import dev.ferry.applier.journal.JournalWriter;
 import dev.ferry.core.Db;
@@ -199,7 +200,9 @@ public final class Stream {
         // Held while the engine runs: a replay onto this target meanwhile would apply old changes over newer rows.
         try (StateStore applierLock = lockApplier();
              Connection lookupConnection = Db.open(options.source(), "source", "lookup");
-             TargetWriter writer = new TargetWriter(options.target(), options.stateSchema());
+             TargetWriter target = new TargetWriter(options.target(), options.stateSchema());
+             // Apply on its own thread, pipelined with conversion (closed first: it stops before the target closes).
+             PipelinedSink writer = new PipelinedSink(target);
              JournalWriter journal = options.journal() == null ? null : new JournalWriter(options.journal())) {
             Map<TableId, TableSchema> tables = sourceTables(lookupConnection, run);
             for (TableSchema t : tables.values()) {

@@ -35,8 +35,10 @@ import org.apache.kafka.connect.source.SourceRecord;
  * memory; at END the commit LSN is known: a transaction at or below the applied position was applied before a
  * restart and is rolled back, any other commits with its LSN, alone or together with the next few. Target
  * commits fall on source transaction boundaries only ({@link TxBoundaries}); a batch of Debezium's that ends
- * inside a source transaction leaves the target transaction open until that transaction's END. A record is
- * marked processed only once the target holds it, so Debezium's offsets and the slot never pass the target.
+ * inside a source transaction leaves the target transaction open until that transaction's END. The writer may
+ * apply on a thread of its own ({@link PipelinedSink}) while this loop converts the next records; a record is
+ * marked processed only after {@link ChangeSink#sync()} says the target committed it, so Debezium's offsets and
+ * the slot never pass the target.
  */
 public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
     /** Held source transactions commit once the target transaction holds this many changes. */
@@ -56,7 +58,12 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     /** The slot read, under which Ferry's decoder posts TRUNCATE options; null when no stream feeds the loop. */
     private final String slot;
     private Row pendingKeyChange;
+    /** Target commits and records handed to the writer, confirmed once {@link ChangeSink#sync()} returns. */
+    private final List<Confirm> confirms = new java.util.ArrayList<>();
     private volatile RuntimeException failure;
+
+    /** A target commit at {@code lsn} (null: none) and/or a record to mark processed (null: none) once synced. */
+    private record Confirm(Lsn lsn, long changes, RecordChangeEvent<SourceRecord> record) {}
 
     /**
      * @param shareLimit how many source transactions may share one target transaction (1: each its own)
@@ -93,7 +100,7 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
         return failure;
     }
 
-    /** The target's committed position. */
+    /** The position last handed to the writer for commit (on the target once the writer synced). */
     public Lsn applied() {
         return tx.committed();
     }
@@ -120,28 +127,24 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
             return;
         }
         try {
-            boolean marked = false;
             for (RecordChangeEvent<SourceRecord> event : records) {
-                Lsn fence = handle(event, committer);
-                if (fence == null) {
-                    continue;
-                }
-                marked = true;
-                if (!fence.equals(Lsn.ZERO)) {
-                    // The fence's transaction is on the target: make its offset durable, then let the switch decide.
+                Lsn fence = handle(event);
+                if (fence != null) {
+                    // The fence's transaction: on the target and its offset durable before the switch decides.
+                    confirm(committer);
                     committer.markBatchFinished();
-                    marked = false;
                     if (listener.fenced(fence)) {
                         throw new SwitchedOver(fence);
                     }
                 }
             }
-            marked |= execute(tx.batchEnd(), committer);
-            if (marked) {
+            execute(tx.batchEnd());
+            if (confirm(committer)) {
                 // One offset flush per batch, not per transaction: it is a round trip to the state store.
                 committer.markBatchFinished();
             }
         } catch (RuntimeException e) {
+            confirms.clear();
             writer.rollback();
             failure = e;
             throw e;
@@ -149,12 +152,10 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     }
 
     /**
-     * Returns null when nothing was marked processed, {@link Lsn#ZERO} when something was, and the commit LSN
-     * when the target transaction just committed held the switch's fence.
+     * Hands one record's work to the writer; returns the commit LSN when the target transaction just handed over
+     * for commit holds the switch's fence, else null.
      */
-    private Lsn handle(RecordChangeEvent<SourceRecord> event,
-                       DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
-            throws InterruptedException {
+    private Lsn handle(RecordChangeEvent<SourceRecord> event) {
         SourceRecord r = event.record();
         SourceEvent e = SourceEvent.of(r);
         if (e instanceof SourceEvent.Begin) {
@@ -172,43 +173,57 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
             TxBoundaries.Decision<RecordChangeEvent<SourceRecord>> d =
                     tx.end(end.commit(), event, writer.changes(), System.nanoTime());
             boolean fence = d instanceof TxBoundaries.Decision.Commit<?> c && c.fence();
-            if (execute(d, committer)) {
-                return fence ? end.commit() : Lsn.ZERO;
-            }
+            execute(d);
+            return fence ? end.commit() : null;
         } else if (e instanceof SourceEvent.Heartbeat h) {
             TxBoundaries.Beat beat = tx.heartbeat(h.lastCommit());
             if (beat == TxBoundaries.Beat.RECORD_AND_MARK) {
                 // Everything up to the last commit Debezium decoded is on the target: say so, for status, verify
                 // and switch on a quiet database.
-                commitTarget(h.lastCommit(), 0);
-            }
-            if (beat != TxBoundaries.Beat.IGNORE) {
-                committer.markProcessed(event);
-                return Lsn.ZERO;
+                commitTarget(h.lastCommit(), 0, event);
+            } else if (beat == TxBoundaries.Beat.MARK) {
+                confirms.add(new Confirm(null, 0, event));
             }
         }
         return null;
     }
 
-    /** Carries out a decision of {@link TxBoundaries}; true when a record was marked processed. */
-    private boolean execute(TxBoundaries.Decision<RecordChangeEvent<SourceRecord>> d,
-                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
-            throws InterruptedException {
+    /** Carries out a decision of {@link TxBoundaries}: hands the commit or rollback to the writer. */
+    private void execute(TxBoundaries.Decision<RecordChangeEvent<SourceRecord>> d) {
         if (d instanceof TxBoundaries.Decision.Redelivered<RecordChangeEvent<SourceRecord>> rd) {
             writer.rollback(); // applied before a restart: Debezium delivered it again
             pendingKeyChange = null;
-            committer.markProcessed(rd.record());
-            return true;
-        }
-        if (d instanceof TxBoundaries.Decision.Commit<RecordChangeEvent<SourceRecord>> c) {
+            confirms.add(new Confirm(null, 0, rd.record()));
+        } else if (d instanceof TxBoundaries.Decision.Commit<RecordChangeEvent<SourceRecord>> c) {
             if (journal != null) {
                 journal.flush(); // durable before the target holds what it records
             }
-            commitTarget(c.lsn(), writer.changes());
-            committer.markProcessed(c.record());
-            return true;
+            commitTarget(c.lsn(), writer.changes(), c.record());
         }
-        return false;
+    }
+
+    /**
+     * Waits until the writer's commits are on the target, then reports them and marks their records processed, in
+     * order: no offset passes the target. True when a record was marked.
+     */
+    private boolean confirm(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        if (confirms.isEmpty()) {
+            return false;
+        }
+        writer.sync();
+        boolean marked = false;
+        for (Confirm c : confirms) {
+            if (c.lsn() != null) {
+                listener.committed(c.lsn(), c.changes());
+            }
+            if (c.record() != null && committer != null) {
+                committer.markProcessed(c.record());
+                marked = true;
+            }
+        }
+        confirms.clear();
+        return marked;
     }
 
     private void change(SourceRecord r, Lsn lsn) {
@@ -364,18 +379,24 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
             writer.rollback();
             pendingKeyChange = null;
         } else if (d instanceof TxBoundaries.Decision.Commit<?> c) {
-            commitTarget(c.lsn(), writer.changes());
+            commitTarget(c.lsn(), writer.changes(), null);
+            try {
+                confirm(null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // not reached: only marking a record waits on the engine
+            }
         }
     }
 
-    private void commitTarget(Lsn lsn, long changes) {
+    /** Hands a target commit at {@code lsn} to the writer; reported and {@code record} marked once synced. */
+    private void commitTarget(Lsn lsn, long changes, RecordChangeEvent<SourceRecord> record) {
         try {
             writer.commit(lsn);
         } catch (SQLException e) {
             throw TargetWriter.describe(e, new TableId("ferry", "applied"));
         }
         floors.passed(lsn);
-        listener.committed(lsn, changes);
+        confirms.add(new Confirm(lsn, changes, record));
     }
 
     private static Map<String, String> keyOf(Row row) {

@@ -11,7 +11,7 @@ import java.sql.SQLException;
 
 /**
  * Where transformed changes go: the target ({@link TargetWriter}) or, for {@code ferry replay --dry-run}, a
- * printout ({@link PrintingSink}). Not thread-safe.
+ * printout ({@link PrintingSink}), possibly on an apply thread of its own ({@link PipelinedSink}). Not thread-safe.
  */
 public interface ChangeSink extends AutoCloseable {
 
@@ -36,6 +36,12 @@ public interface ChangeSink extends AutoCloseable {
     void commit(Lsn lsn) throws SQLException;
 
     void rollback();
+
+    /**
+     * Returns once everything written and committed so far is on the target (a sink that applies on another
+     * thread waits for it, and throws its failure); a position may be confirmed to the source only after this.
+     */
+    default void sync() {}
 
     /** True while a transaction has uncommitted changes. */
     boolean open();

@@ -197,7 +197,7 @@ class ChangeLoopBoundariesTest {
         return records;
     }
 
-    static ChangeLoop loop(RecordingSink sink, long applied, int share, Map<TableId, Lsn> floors, StreamListener l) {
+    static ChangeLoop loop(ChangeSink sink, long applied, int share, Map<TableId, Lsn> floors, StreamListener l) {
         return new ChangeLoop(TABLES, TransformChain.identity(), (t, k) -> Optional.empty(), sink, null,
                 StreamOptions.OnError.STOP, new Lsn(applied), l, share, floors, null);
     }
@@ -240,7 +240,7 @@ class ChangeLoopBoundariesTest {
     record Event(SourceRecord record) implements RecordChangeEvent<SourceRecord> {}
 
     /** Debezium's committer as the loop sees it: the position it may resume after is the last flushed mark. */
-    static final class Committer implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
+    static class Committer implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
         final List<SourceRecord> records;
         int markedIndex = -1;
         int flushedIndex = -1;
@@ -273,7 +273,7 @@ class ChangeLoopBoundariesTest {
     }
 
     /** The target: committed transactions survive a crash, the open one does not. */
-    static final class RecordingSink implements ChangeSink {
+    static class RecordingSink implements ChangeSink {
         record Commit(Lsn lsn, List<String> changes) {}
 
         final List<Commit> commits = new ArrayList<>();
