@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# Stream benchmark, second form (bench/stream.sh is the first: one target cluster, fixed rate and full speed).
-# This one adds each applier's own capacity (the drain phase), the slots' lag as PostgreSQL sees it, separate
-# target clusters, a row-for-row comparison of both targets, and CPU seconds per process during the drains, and optional JFR profiling of Ferry.
-# A pgbench load of single-row inserts, updates, deletes and multi-row transactions on a
-# PostgreSQL 15 source, applied at the same time by
+# The stream benchmark: Ferry's stream against PostgreSQL's native logical replication, in one run on the same host.
+# A pgbench load on a PostgreSQL 15 source, applied at the same time by
 #   ferry start        (snapshot of the small tables, then streaming through the embedded Debezium engine), and
 #   native logical replication (CREATE SUBSCRIPTION ... WITH (copy_data = false), its own publication and slot)
-# to two fresh targets on the same host. Three phases:
+# to two fresh target clusters. Three phases (a phase given 0 seconds is skipped):
 #   fixed   pgbench -R RATE for FIXED_SECS: lag sampled, then the time until a marker row written right after the
 #           load is on each target (lag back to zero);
 #   full    pgbench at full speed for FULL_SECS: changes/s each applier delivered until it held the marker;
 #   drain   both appliers stopped, full-speed load for DRAIN_SECS, then each one alone drains the backlog: its
-#           apply capacity, without the load competing for the two cores.
+#           apply capacity, without the load competing for the cores. Native first, then (CEILING=1) Debezium's
+#           own ceiling on the same backlog (the engine as Ferry runs it, feeding a consumer that only counts:
+#           dev.ferry.applier.internal.CountingDrain; it confirms nothing), then Ferry.
+# For each drain: changes/s and the ratios; CPU per change of each process from the operating system's accounting
+# (/proc): Ferry's JVM per thread group (decoding: Debezium's threads; engine: its record-conversion pool;
+# conversion: ferry-convert, Connect records to rows and transforms; apply: ferry-apply, statements to the target;
+# gc; jit; other), the target backend that applies, the target cluster in all, the source's walsender; GC pauses
+# during the drain (-Xlog:gc, summed). Drains should last 60 s or more so that JVM warm-up is a small part: the
+# report says when Ferry's did not (raise DRAIN_SECS).
 # Changes are counted on the source (pg_stat_user_tables, rows really inserted/updated/deleted). Ferry's RSS is
 # sampled all along. The targets are compared with the source at the end (row-for-row md5 per table).
-# Usage: bench/stream-drain.sh [RATE=500] [FIXED_SECS=60] [FULL_SECS=30] [DRAIN_SECS=20]
-#   FERRY_JVM passes JVM options to Ferry (default: the launcher's -XX:+UseSerialGC -Xmx256m); CLIENTS (4) and ROWS (100000 per table) size the load.
+# Usage: bench/stream-drain.sh [RATE=500] [FIXED_SECS=60] [FULL_SECS=30] [DRAIN_SECS=120]
+#   LOAD=mixed (default): 4 scripts weighted 4:4:1:1 (insert an event | update an account | delete an order | a
+#     transaction of 13 rows); LOAD=single: single-row updates and inserts only, 1:1.
+#   CEILING=0 skips Debezium's ceiling. FERRY_JVM passes JVM options to Ferry (default: the launcher's,
+#   -XX:+UseSerialGC -Xmx320m -Xmn160m); CLIENTS (4) and ROWS (100000 per table) size the load.
 #   PROFILE=1 also records Ferry's drain with JFR and prints where its CPU goes.
+# Replaces bench/stream.sh (one target cluster, fixed rate and full speed only; its figures are in RESULTS.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -24,7 +33,10 @@ trap '{ jobs -p | xargs -r kill; } 2>/dev/null || true; cleanup_bench' EXIT
 RATE=${1:-500}
 FIXED_SECS=${2:-60}
 FULL_SECS=${3:-30}
-DRAIN_SECS=${4:-20}
+DRAIN_SECS=${4:-120}
+LOAD=${LOAD:-mixed}
+CEILING=${CEILING:-1}
+FERRY_JVM=${FERRY_JVM:--XX:+UseSerialGC -Xmx320m -Xmn160m}
 CLIENTS=${CLIENTS:-4}
 ROWS=${ROWS:-100000}
 PROFILE=${PROFILE:-0}
@@ -54,7 +66,7 @@ psql_at "$np" -d app -c "CREATE SUBSCRIPTION native_sub CONNECTION 'host=127.0.0
   PUBLICATION native_pub WITH (copy_data = false)"
 FERRY_PID=
 start_ferry() {  # start_ferry start|stream [options]
-  java ${FERRY_JVM:--XX:+UseSerialGC -Xmx256m} -jar "$JAR" "$@" --source "$SRC" --target "$FTGT" >> "$BENCH_DIR/ferry.log" 2>&1 &
+  java $FERRY_JVM ${GC_LOG:+-Xlog:gc:file=$GC_LOG:uptime} -jar "$JAR" "$@" --source "$SRC" --target "$FTGT" >> "$BENCH_DIR/ferry.log" 2>&1 &
   FERRY_PID=$!
   echo "$FERRY_PID" > "$BENCH_DIR/ferry.pid"
 }
@@ -94,10 +106,17 @@ INSERT INTO events (kind, payload) SELECT 'batch', jsonb_build_object('aid', :ai
 UPDATE orders SET status = 'paid' WHERE account_id = :aid AND status = 'new';
 COMMIT;
 SQL
+case "$LOAD" in
+  mixed) SCRIPTS=(-f "$BENCH_DIR/insert.sql@4" -f "$BENCH_DIR/update.sql@4" -f "$BENCH_DIR/delete.sql@1" -f "$BENCH_DIR/multi.sql@1")
+         LOAD_TEXT="4 scripts weighted 4:4:1:1 (insert event | update account | delete order | transaction of 13 rows)" ;;
+  single) SCRIPTS=(-f "$BENCH_DIR/insert.sql@1" -f "$BENCH_DIR/update.sql@1")
+          LOAD_TEXT="single-row transactions: insert event | update account, 1:1" ;;
+  *) echo "LOAD must be mixed or single, not $LOAD" >&2; exit 2 ;;
+esac
 pgbench_load() {  # pgbench_load SECONDS [-R RATE]
   local secs=$1; shift
   "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$sp" -U postgres -c "$CLIENTS" -j 2 -T "$secs" -M prepared "$@" \
-    -f "$BENCH_DIR/insert.sql@4" -f "$BENCH_DIR/update.sql@4" -f "$BENCH_DIR/delete.sql@1" -f "$BENCH_DIR/multi.sql@1" app \
+    "${SCRIPTS[@]}" app \
     > "$BENCH_DIR/pgbench.log" 2>&1 || { cat "$BENCH_DIR/pgbench.log" >&2; exit 1; }
   sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$BENCH_DIR/pgbench.log" | head -1
 }
@@ -152,20 +171,24 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 sampler & SAMPLER_PID=$!
 
 # ---- phase 1: fixed rate ----
-set_phase fixed; c0=$(changes_on_source); t0=$(now_ms)
-echo "phase fixed: pgbench -R $RATE for $FIXED_SECS s ..."
-tps_fixed=$(pgbench_load "$FIXED_SECS" -R "$RATE")
-t_stop=$(now_ms); put_marker; wait_markers "$t_stop"
-changes_fixed=$(( $(changes_on_source) - c0 ))
-fixed_f_ms=$F_MS; fixed_n_ms=$N_MS; fixed_secs_ms=$(( t_stop - t0 ))
+if [ "$FIXED_SECS" -gt 0 ]; then
+  set_phase fixed; c0=$(changes_on_source); t0=$(now_ms)
+  echo "phase fixed: pgbench -R $RATE for $FIXED_SECS s ..."
+  tps_fixed=$(pgbench_load "$FIXED_SECS" -R "$RATE")
+  t_stop=$(now_ms); put_marker; wait_markers "$t_stop"
+  changes_fixed=$(( $(changes_on_source) - c0 ))
+  fixed_f_ms=$F_MS; fixed_n_ms=$N_MS; fixed_secs_ms=$(( t_stop - t0 ))
+fi
 
 # ---- phase 2: full speed, appliers live ----
-set_phase full; c0=$(changes_on_source); t0=$(now_ms)
-echo "phase full: pgbench at full speed for $FULL_SECS s ..."
-tps_full=$(pgbench_load "$FULL_SECS")
-t_stop=$(now_ms); put_marker; wait_markers "$t0"
-changes_full=$(( $(changes_on_source) - c0 ))
-full_load_ms=$(( t_stop - t0 )); full_f_ms=$F_MS; full_n_ms=$N_MS
+if [ "$FULL_SECS" -gt 0 ]; then
+  set_phase full; c0=$(changes_on_source); t0=$(now_ms)
+  echo "phase full: pgbench at full speed for $FULL_SECS s ..."
+  tps_full=$(pgbench_load "$FULL_SECS")
+  t_stop=$(now_ms); put_marker; wait_markers "$t0"
+  changes_full=$(( $(changes_on_source) - c0 ))
+  full_load_ms=$(( t_stop - t0 )); full_f_ms=$F_MS; full_n_ms=$N_MS
+fi
 
 # ---- phase 3: backlog drained by each applier alone ----
 set_phase drain
@@ -188,38 +211,101 @@ first_progress() {  # first_progress PORT QUERY: epoch ms at which QUERY's value
   done
   now_ms
 }
-# CPU seconds spent during each drain by: the source cluster (walsender), the target cluster, and Ferry's JVM.
-cpu_ticks() {  # cpu_ticks PID...: utime + stime of these processes (and, for a postmaster, of its children)
-  local all=() p
-  for p in "$@"; do all+=("$p"); all+=($(pgrep -P "$p" || true)); done
-  for p in "${all[@]}"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done | awk '{s += $1} END {print s + 0}'
+
+# ---- CPU accounting (/proc, clock ticks) ----
+HZ=$(getconf CLK_TCK)
+ticks_of() {  # ticks_of PID...: utime + stime of these processes
+  local p
+  for p in "$@"; do [ -n "$p" ] && awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || true; done \
+    | awk '{s += $1} END {print s + 0}'
 }
-postmaster() { head -1 "$BENCH_DIR/$1/postmaster.pid"; }
-cpu_split() {  # cpu_split TARGET_CLUSTER [JAVA_PID]: "source s, target s, ferry s" since the last cpu_mark
-  local hz; hz=$(getconf CLK_TCK)
-  echo "source $(echo "scale=1; ($(cpu_ticks "$(postmaster src)") - ${CPU0[0]}) / $hz" | bc -l) s, target" \
-    "$(echo "scale=1; ($(cpu_ticks "$(postmaster "$1")") - ${CPU0[1]}) / $hz" | bc -l) s${2:+, ferry $(echo "scale=1; ($(cpu_ticks "$2") - ${CPU0[2]}) / $hz" | bc -l) s}"
+cluster_ticks() { local pm; pm=$(head -1 "$BENCH_DIR/$1/postmaster.pid"); ticks_of "$pm" $(pgrep -P "$pm" || true); }
+thread_ticks() {  # thread_ticks PID: "tid ticks name" per thread (name: /proc comm, 15 characters, spaces as _)
+  local t
+  for t in /proc/"$1"/task/*; do
+    { awk -v tid="${t##*/}" '{sub(/^.*\) /, ""); printf "%s %d ", tid, $12 + $13}' "$t/stat" && tr ' ' _ < "$t/comm"; } 2>/dev/null || true
+  done
 }
-cpu_mark() { CPU0=("$(cpu_ticks "$(postmaster src)")" "$(cpu_ticks "$(postmaster "$1")")" "$( [ -n "${2:-}" ] && cpu_ticks "$2" || echo 0)"); }
+# thread_groups BEFORE AFTER CHANGES: CPU of the threads between two thread_ticks files, by group, in s and us/change
+thread_groups() {
+  awk -v hz="$HZ" -v n="$3" 'FNR == NR {before[$1] = $2; next}
+    { d = $2 - before[$1]; name = $3
+      g = name ~ /^ferry-apply/ ? "apply" : name ~ /^ferry-convert/ ? "conversion" : name ~ /^debezium/ ? "decoding" \
+        : name ~ /^pool-/ ? "engine" : name ~ /^(VM_Thread|GC_Thread|G1_|VM_Periodic)/ ? "gc" \
+        : name ~ /Compiler/ ? "jit" : "other"
+      sum[g] += d; total += d }
+    END { printf "total %.1f s = %.0f us/change:", total / hz, n ? total / hz * 1e6 / n : 0
+          split("decoding engine conversion apply gc jit other", order, " ")
+          for (i = 1; i <= 7; i++) if (order[i] in sum) printf " %s %.1f s (%.0f us)", order[i], sum[order[i]] / hz, n ? sum[order[i]] / hz * 1e6 / n : 0
+          print "" }' "$1" "$2"
+}
+us_per() { awk -v t="$1" -v hz="$HZ" -v n="$2" 'BEGIN {printf "%.1f s = %.1f us/change", t / hz, n ? t / hz * 1e6 / n : 0}'; }
+walsender() { psql_at "$sp" -d app -Atc "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '$1'"; }
+# gc_pauses LOG PID FROM_MS: collections and pause total in the -Xlog:gc file after epoch ms FROM_MS
+gc_pauses() {
+  local start_s boot_s from_up
+  start_s=$(awk '{sub(/^.*\) /, ""); print $20}' "/proc/$2/stat" 2>/dev/null || echo 0)
+  boot_s=$(awk '/^btime/ {print $2}' /proc/stat)
+  from_up=$(awk -v f="$3" -v st="$start_s" -v b="$boot_s" -v hz="$HZ" 'BEGIN {printf "%.3f", f / 1000 - (b + st / hz)}')
+  awk -v from="$from_up" '/Pause/ {t = $1; gsub(/[\[\]s]/, "", t); if (t + 0 < from + 0) next
+      v = $NF; sub(/ms$/, "", v); ms += v; n++}
+    END {printf "%d collections, %.0f ms paused", n, ms}' "$1" 2>/dev/null || echo "n/a"
+}
+
+# ---- native drain ----
 t_enable=$(now_ms)
-cpu_mark native_tgt
 psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub ENABLE"
 n_first=$(first_progress "$np" "SELECT remote_lsn FROM pg_replication_origin_status")
+n_worker=$(psql_at "$np" -d app -Atc "SELECT pid FROM pg_stat_activity WHERE backend_type = 'logical replication worker' LIMIT 1")
+n_ws=$(walsender native_sub)
+n0=("$(ticks_of "$n_worker")" "$(cluster_ticks native_tgt)" "$(ticks_of "$n_ws")")
 until has_marker "$np"; do sleep 0.02; done
 native_drain_ms=$(( $(now_ms) - n_first )); native_start_ms=$(( n_first - t_enable ))
-native_cpu=$(cpu_split native_tgt)
+native_cpu="apply worker $(us_per $(( $(ticks_of "$n_worker") - n0[0] )) "$changes_drain"); target cluster $(us_per $(( $(cluster_ticks native_tgt) - n0[1] )) "$changes_drain"); walsender $(us_per $(( $(ticks_of "$n_ws") - n0[2] )) "$changes_drain")"
+
+# ---- Debezium's ceiling: the same engine and slot position, a consumer that only counts ----
+if [ "$CEILING" = 1 ]; then
+  GC_CEIL="$BENCH_DIR/gc-ceiling.log"
+  java $FERRY_JVM -Xlog:gc:file="$GC_CEIL":uptime -cp "$JAR" dev.ferry.applier.internal.CountingDrain "$SRC" "$FTGT" marker \
+    > "$BENCH_DIR/ceiling.out" 2>> "$BENCH_DIR/ferry.log" &
+  CEIL_PID=$!
+  until grep -q '^first' "$BENCH_DIR/ceiling.out" 2>/dev/null; do
+    kill -0 "$CEIL_PID" 2>/dev/null || { echo "FAIL: the ceiling run exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+    sleep 0.02
+  done
+  c_from=$(now_ms); c_ws=$(walsender ferry_slot)
+  thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t0"; c_ws0=$(ticks_of "$c_ws")
+  until grep -q '^changes=' "$BENCH_DIR/ceiling.out"; do
+    kill -0 "$CEIL_PID" 2>/dev/null || { echo "FAIL: the ceiling run exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+    sleep 0.02
+  done
+  thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t1"; c_ws1=$(ticks_of "$c_ws")
+  ceil_gc=$(gc_pauses "$GC_CEIL" "$CEIL_PID" "$c_from")
+  wait "$CEIL_PID" || true
+  ceil_drain_ms=$(sed -n 's/.*drain_ms=\([0-9]*\).*/\1/p' "$BENCH_DIR/ceiling.out")
+  ceil_changes=$(sed -n 's/^changes=\([0-9]*\).*/\1/p' "$BENCH_DIR/ceiling.out")
+  ceil_cpu="JVM $(thread_groups "$BENCH_DIR/ceil.t0" "$BENCH_DIR/ceil.t1" "$changes_drain"); walsender $(us_per $(( c_ws1 - c_ws0 )) "$changes_drain")"
+  wait_for 30 "the ceiling run's walsender gone" eval '! slot_active ferry_slot'
+fi
+
+# ---- Ferry's drain ----
 t_enable=$(now_ms)
-start_ferry stream
+GC_LOG="$BENCH_DIR/gc-ferry.log" start_ferry stream
 PROFILE_OUT="$BENCH_DIR/drain.jfr"
 f_first=$(first_progress "$fp" "SELECT sum(changes) FROM ferry.applied")
-cpu_mark ferry_tgt "$FERRY_PID"
+f_backend=$(psql_at "$fp" -d app -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'ferry apply' LIMIT 1")
+f_ws=$(walsender ferry_slot)
+thread_ticks "$FERRY_PID" > "$BENCH_DIR/ferry.t0"
+f0=("$(ticks_of "$f_backend")" "$(cluster_ticks ferry_tgt)" "$(ticks_of "$f_ws")")
 [ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.start name=drain settings=profile >/dev/null
 until has_marker "$fp"; do
   kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
   sleep 0.02
 done
 ferry_drain_ms=$(( $(now_ms) - f_first )); ferry_start_ms=$(( f_first - t_enable ))
-ferry_cpu=$(cpu_split ferry_tgt "$FERRY_PID")
+thread_ticks "$FERRY_PID" > "$BENCH_DIR/ferry.t1"
+ferry_cpu="JVM $(thread_groups "$BENCH_DIR/ferry.t0" "$BENCH_DIR/ferry.t1" "$changes_drain"); apply backend $(us_per $(( $(ticks_of "$f_backend") - f0[0] )) "$changes_drain"); target cluster $(us_per $(( $(cluster_ticks ferry_tgt) - f0[1] )) "$changes_drain"); walsender $(us_per $(( $(ticks_of "$f_ws") - f0[2] )) "$changes_drain")"
+ferry_gc=$(gc_pauses "$BENCH_DIR/gc-ferry.log" "$FERRY_PID" "$f_first")
 [ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.dump name=drain filename="$PROFILE_OUT" >/dev/null
 set_phase end; sleep 1
 kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true
@@ -236,22 +322,44 @@ kill -TERM "$FERRY_PID" 2>/dev/null; wait "$FERRY_PID" 2>/dev/null || true
 
 # ---- report ----
 echo
-echo "load: 4 scripts weighted 4:4:1:1 (insert event | update account | delete order | transaction of 13 rows), $CLIENTS clients"
+echo "load: $LOAD_TEXT, $CLIENTS clients"
 printf '%-8s %9s %12s %14s %14s %10s\n' phase "source" "changes" "ferry ch/s" "native ch/s" "ferry is"
-f=$(rate "$changes_fixed" $(( fixed_secs_ms + fixed_f_ms ))); n=$(rate "$changes_fixed" $(( fixed_secs_ms + fixed_n_ms )))
-printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' fixed "$tps_fixed" "$changes_fixed" "$f" "$n" "$(ratio "$f" "$n")"
-f=$(rate "$changes_full" "$full_f_ms"); n=$(rate "$changes_full" "$full_n_ms")
-printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' full "$tps_full" "$changes_full" "$f" "$n" "$(ratio "$f" "$n")"
-f=$(rate "$changes_drain" "$ferry_drain_ms"); n=$(rate "$changes_drain" "$native_drain_ms")
-printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' drain "$tps_drain" "$changes_drain" "$f" "$n" "$(ratio "$f" "$n")"
-echo "  (fixed/full: changes / time from the load's start until the marker written after it was applied;"
-echo "   full-speed source rate $(rate "$changes_full" "$full_load_ms") ch/s; drain: backlog $backlog, each applier alone,"
-echo "   timed from its first applied transaction: ferry ${ferry_drain_ms} ms after ${ferry_start_ms} ms of start-up, native ${native_drain_ms} ms after ${native_start_ms} ms)"
-echo "  CPU during the drains: native (from ENABLE): $native_cpu; ferry (from its first commit): $ferry_cpu"
+if [ "$FIXED_SECS" -gt 0 ]; then
+  f=$(rate "$changes_fixed" $(( fixed_secs_ms + fixed_f_ms ))); n=$(rate "$changes_fixed" $(( fixed_secs_ms + fixed_n_ms )))
+  printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' fixed "$tps_fixed" "$changes_fixed" "$f" "$n" "$(ratio "$f" "$n")"
+fi
+if [ "$FULL_SECS" -gt 0 ]; then
+  f=$(rate "$changes_full" "$full_f_ms"); n=$(rate "$changes_full" "$full_n_ms")
+  printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' full "$tps_full" "$changes_full" "$f" "$n" "$(ratio "$f" "$n")"
+fi
+f_drain=$(rate "$changes_drain" "$ferry_drain_ms"); n_drain=$(rate "$changes_drain" "$native_drain_ms")
+printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' drain "$tps_drain" "$changes_drain" "$f_drain" "$n_drain" "$(ratio "$f_drain" "$n_drain")"
+[ "$FIXED_SECS" -gt 0 ] || [ "$FULL_SECS" -gt 0 ] && {
+  echo "  (fixed/full: changes / time from the load's start until the marker written after it was applied)"
+  [ "$FULL_SECS" -gt 0 ] && echo "  full-speed source rate $(rate "$changes_full" "$full_load_ms") ch/s"; }
 echo
-echo "lag back to zero after the fixed-rate load (marker applied): ferry ${fixed_f_ms} ms, native ${fixed_n_ms} ms"
-echo "after the full-speed load: ferry $(( full_f_ms - full_load_ms )) ms, native $(( full_n_ms - full_load_ms )) ms"
+echo "drain: backlog $backlog, $changes_drain changes, each applier alone, timed from its first applied transaction"
+echo "  native   $n_drain ch/s in ${native_drain_ms} ms (after ${native_start_ms} ms of start-up)"
+echo "    CPU: $native_cpu"
+if [ "$CEILING" = 1 ]; then
+  c_drain=$(rate "$changes_drain" "$ceil_drain_ms")
+  echo "  debezium $c_drain ch/s in ${ceil_drain_ms} ms (its ceiling: the engine feeding a consumer that only counts; $ceil_changes change records) = $(ratio "$c_drain" "$n_drain")x native"
+  echo "    CPU: $ceil_cpu"
+  echo "    GC during the drain: $ceil_gc"
+fi
+echo "  ferry    $f_drain ch/s in ${ferry_drain_ms} ms (after ${ferry_start_ms} ms of start-up) = $(ratio "$f_drain" "$n_drain")x native${c_drain:+, $(ratio "$f_drain" "$c_drain")x the ceiling}"
+echo "    CPU: $ferry_cpu"
+echo "    GC during the drain: $ferry_gc"
+[ "$ferry_drain_ms" -ge 60000 ] || echo "  NOTE: Ferry's drain took under 60 s: JVM warm-up weighs in; raise DRAIN_SECS"
+echo
+if [ "$FIXED_SECS" -gt 0 ]; then
+  echo "lag back to zero after the fixed-rate load (marker applied): ferry ${fixed_f_ms} ms, native ${fixed_n_ms} ms"
+fi
+if [ "$FULL_SECS" -gt 0 ]; then
+  echo "after the full-speed load: ferry $(( full_f_ms - full_load_ms )) ms, native $(( full_n_ms - full_load_ms )) ms"
+fi
 for p in fixed full; do
+  grep -q " $p " "$SAMPLES" || continue
   echo "slot lag during $p (pg_current_wal_lsn - confirmed_flush_lsn): ferry $(lag_stats $p 3); native $(lag_stats $p 4)"
   echo "applied lag during $p (pg_current_wal_lsn - applied LSN on the target): ferry $(lag_stats $p 5); native $(lag_stats $p 6)"
 done

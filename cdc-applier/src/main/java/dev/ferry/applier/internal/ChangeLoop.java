@@ -57,7 +57,11 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
     private final TableFloors floors;
     /** The slot read, under which Ferry's decoder posts TRUNCATE options; null when no stream feeds the loop. */
     private final String slot;
+    /** The name of the thread that runs {@link #handleBatch}. */
+    public static final String CONVERT_THREAD = "ferry-convert";
+
     private Row pendingKeyChange;
+    private boolean threadNamed;
     /** Target commits and records handed to the writer, confirmed once {@link ChangeSink#sync()} returns. */
     private final List<Confirm> confirms = new java.util.ArrayList<>();
     private volatile RuntimeException failure;
@@ -125,6 +129,12 @@ public final class ChangeLoop implements DebeziumEngine.ChangeConsumer<RecordCha
             throws InterruptedException {
         if (failure != null) {
             return;
+        }
+        if (!threadNamed) {
+            // Debezium's polling thread does Ferry's conversion and transforms: named so that the operating
+            // system's per-thread accounting tells it apart (bench/stream-drain.sh).
+            Thread.currentThread().setName(CONVERT_THREAD);
+            threadNamed = true;
         }
         try {
             for (RecordChangeEvent<SourceRecord> event : records) {

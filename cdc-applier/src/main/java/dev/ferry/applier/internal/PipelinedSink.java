@@ -26,6 +26,9 @@ public final class PipelinedSink implements ChangeSink {
     /** Steps waiting for the apply thread: bounds the memory of changes converted ahead of the target. */
     static final int CAPACITY = 4096;
 
+    /** The apply thread's name (the operating system's per-thread accounting shows it: bench/stream-drain.sh). */
+    public static final String THREAD = "ferry-apply";
+
     private static final TableId APPLIED = new TableId("ferry", "applied");
 
     /** One thing for the target to do; {@code always}: runs even after a failure (a rollback). */
@@ -50,7 +53,7 @@ public final class PipelinedSink implements ChangeSink {
     /** @param target written only by the apply thread from now on; the caller still closes it, after this */
     public PipelinedSink(ChangeSink target) {
         this.target = target;
-        this.thread = new Thread(this::run, "apply");
+        this.thread = new Thread(this::run, THREAD);
         thread.setDaemon(true);
         thread.start();
     }

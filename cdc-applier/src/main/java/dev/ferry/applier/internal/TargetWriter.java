@@ -28,8 +28,9 @@ import java.util.stream.Collectors;
 /**
  * Writes changes to the target inside one open transaction per source transaction (or several), in batches:
  * consecutive changes of one kind to one table become one multi-row statement of a fixed shape
- * ({@link UnnestStatements}: the target parses and plans it once, whatever the number of rows). Inserts and complete updates are
- * upserts and deletes tolerate a missing row, so changes replayed over newer copied rows converge.
+ * ({@link UnnestStatements}: the target parses and plans it once, whatever the number of rows). Inserts and
+ * complete updates are upserts and deletes tolerate a missing row, so changes replayed over newer copied rows
+ * converge.
  * The session runs with {@code session_replication_role = replica}, as PostgreSQL's own apply worker does, so
  * target triggers and foreign-key checks do not fire. Not thread-safe.
  */
