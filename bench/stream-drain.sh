@@ -24,12 +24,12 @@
 #     transaction of 13 rows); LOAD=single: single-row updates and inserts only, 1:1.
 #   CEILING=0 skips Debezium's ceiling. FERRY_JVM passes JVM options to Ferry (default: the launcher's,
 #   -XX:+UseSerialGC -Xmx320m -Xmn160m); CLIENTS (4) and ROWS (100000 per table) size the load.
-#   PROFILE=1 also records Ferry's drain with JFR and prints where its CPU goes.
+#   PROFILE=1 also records Ferry's drain with JFR and prints where its CPU goes. KEEP=1 keeps the logs (BENCH_DIR).
 # Replaces bench/stream.sh (one target cluster, fixed rate and full speed only; its figures are in RESULTS.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
-trap '{ jobs -p | xargs -r kill; } 2>/dev/null || true; cleanup_bench' EXIT
+trap '{ jobs -p | xargs -r kill; } 2>/dev/null || true; if [ "${KEEP:-0}" = 1 ]; then stop_clusters; echo "kept $BENCH_DIR"; else cleanup_bench; fi' EXIT
 RATE=${1:-500}
 FIXED_SECS=${2:-60}
 FULL_SECS=${3:-30}
@@ -281,7 +281,7 @@ if [ "$CEILING" = 1 ]; then
   done
   thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t1"; c_ws1=$(ticks_of "$c_ws")
   ceil_gc=$(gc_pauses "$GC_CEIL" "$CEIL_PID" "$c_from")
-  wait "$CEIL_PID" || true
+  kill -TERM "$CEIL_PID"; wait "$CEIL_PID" || true
   ceil_drain_ms=$(sed -n 's/.*drain_ms=\([0-9]*\).*/\1/p' "$BENCH_DIR/ceiling.out")
   ceil_changes=$(sed -n 's/^changes=\([0-9]*\).*/\1/p' "$BENCH_DIR/ceiling.out")
   ceil_cpu="JVM $(thread_groups "$BENCH_DIR/ceil.t0" "$BENCH_DIR/ceil.t1" "$changes_drain"); walsender $(us_per $(( c_ws1 - c_ws0 )) "$changes_drain")"

@@ -27,7 +27,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  * TARGET_URI UNTIL_TABLE [STATE_SCHEMA]}. Prints {@code first} when the first record arrives, then one line:
  * {@code changes=N first_ms=M drain_ms=D}, where
  * {@code first_ms} is the time from start to the first record and {@code drain_ms} from the first record to the
- * marker.
+ * marker. It then stays until stopped (SIGTERM).
  */
 public final class CountingDrain {
     private CountingDrain() {}
@@ -81,9 +81,16 @@ public final class CountingDrain {
         System.out.println("changes=" + changes[0] + " first_ms=" + (first[0] - started) / 1_000_000
                 + " drain_ms=" + (end - first[0]) / 1_000_000);
         System.out.flush();
-        engine.close();
-        executor.shutdown();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
-        System.exit(0);
+        // Stays until stopped (SIGTERM), so that the benchmark reads its threads' CPU while they still exist.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                engine.close();
+                executor.shutdown();
+                executor.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // stopping either way
+            }
+        }));
+        Thread.currentThread().join();
     }
 }
