@@ -1,5 +1,6 @@
 package dev.ferry.applier.internal;
 
+import dev.ferry.applier.debezium.TruncateOptions;
 import dev.ferry.core.Lsn;
 import dev.ferry.transforms.Op;
 import dev.ferry.transforms.Row;
@@ -63,6 +64,13 @@ public final class PipelinedSink implements ChangeSink {
         changes++;
         open = true;
         submit(new Step(change.table(), false, t -> t.write(change)));
+    }
+
+    @Override
+    public void truncate(TableId table, TruncateOptions options) {
+        changes++;
+        open = true;
+        submit(new Step(table, false, t -> t.truncate(table, options)));
     }
 
     @Override
