@@ -98,6 +98,7 @@ class SwitchIT extends WithServers {
             }
             assertEquals(0, sw.exit(), sw.all() + "\nferry:\n" + ferry.output());
             assertTrue(sw.out().contains("writes were held for"), sw.all());
+            assertHeldWindowReported(sw);
             assertEquals(0, errors.get(), "client errors during the switch: " + firstError);
             long onTarget = Long.parseLong(pair.target().queryValue(db, "SELECT count(*) FROM accounts WHERE id = ANY('{"
                     + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])"));
@@ -134,9 +135,22 @@ class SwitchIT extends WithServers {
             }
             sw.join(30_000);
             assertEquals(0, result[0].exit(), result[0].all());
+            assertHeldWindowReported(result[0]);
+            assertTrue(result[0].out().matches("(?s).*--then hook 1[0-9]{3} ms.*"), "the hook's second is its own step: "
+                    + result[0].out());
             assertTrue(error != null && error.contains("has moved to another server"), "writer got: " + error);
             assertEquals(before, pair.source().queryValue(db, "SELECT count(*) FROM accounts"));
         }
+    }
+
+    /** The switch names each step of the held window with its time; printed, since that is the number to watch. */
+    private static void assertHeldWindowReported(FerryRun sw) {
+        System.out.println("switch output: " + sw.out());
+        for (String step : new String[] {"fence ", "fence message ", "drain ", "sequences ", "protect ", "traffic step ",
+                "--then hook ", "resume "}) {
+            assertTrue(sw.out().contains("Held window: ") && sw.out().contains(step), "names step " + step + ": " + sw.out());
+        }
+        assertTrue(sw.out().contains("ms without the --then hook"), sw.out());
     }
 
     @Test

@@ -92,7 +92,8 @@ public final class LockFence implements Fence {
                     s.execute("SET LOCAL lock_timeout = '" + attemptMillis + "ms'");
                     s.execute(lock);
                     held = c;
-                    return Duration.ofNanos(queued);
+                    // Writers queue behind the successful attempt too, while it waits for running transactions.
+                    return Duration.ofNanos(queued + System.nanoTime() - t0);
                 } catch (SQLException e) {
                     c.rollback();
                     if (!"55P03".equals(e.getSQLState())) {

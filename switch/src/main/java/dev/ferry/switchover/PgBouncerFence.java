@@ -91,7 +91,9 @@ public final class PgBouncerFence implements Fence {
         }
         Duration left = timeout.minusNanos(System.nanoTime() - t0);
         try {
-            return locks.hold(left.isNegative() ? Duration.ZERO : left);
+            locks.hold(left.isNegative() ? Duration.ZERO : left);
+            // PgBouncer holds new transactions from the moment PAUSE is sent.
+            return Duration.ofNanos(System.nanoTime() - t0);
         } catch (RuntimeException e) {
             release();
             throw e;
