@@ -150,6 +150,7 @@ final class SwitchCommand implements Callable<Integer> {
                         pgbouncerDatabase != null ? pgbouncerDatabase : s.source().database(), pgbouncerIni, s.target(),
                         locks);
                 f.requireTransactionPooling();
+                f.requireIniUsable();
                 yield f;
             }
             default -> throw FerryException.usage("--fence must be lock or pgbouncer, not \"" + fenceKind + "\"");

@@ -293,7 +293,15 @@ public final class Switchover {
                         + Sequences.names(refused) + "; nothing was changed; fix them, or pass --skip-sequence NAME for "
                         + "each one you will set on the target yourself");
             }
-            return plan.without(skip);
+            Sequences.Plan loose = Sequences.plan(s, t, tables.looseSequences(s, store.schema()), store.targetTables(),
+                    Set.copyOf(tables.relations()));
+            List<Sequences.Problem> named = loose.unskipped(skip);
+            if (!named.isEmpty()) {
+                out.println("Not setting " + named.size() + " sequence(s) no migrated table uses: "
+                        + Sequences.names(named) + "; set them on the target yourself if the application needs them.");
+                out.flush();
+            }
+            return plan.without(skip).and(loose.without(skip));
         } catch (SQLException e) {
             throw ServerErrors.during("reading sequences", "source", e);
         }

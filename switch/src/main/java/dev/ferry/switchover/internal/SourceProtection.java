@@ -69,6 +69,66 @@ public final class SourceProtection {
         }
     }
 
+    /**
+     * {@code ferry cleanup}: drops every {@code ferry_fence} trigger calling the fence function, then the function,
+     * then the schema if nothing else is in it. Each {@code DROP TRIGGER} needs its table's ACCESS EXCLUSIVE lock,
+     * and everyone's queries queue behind a waiting one, so each waits at most {@code lockTimeoutMillis}: the
+     * tables a long transaction held are returned (the function then stays, for their triggers) for a re-run.
+     */
+    public List<String> remove(Connection source, long lockTimeoutMillis) {
+        List<String> left = new java.util.ArrayList<>();
+        try {
+            if (!functionExists(source)) {
+                return left;
+            }
+            List<String> tables = new java.util.ArrayList<>();
+            try (PreparedStatement ps = source.prepareStatement("SELECT g.tgrelid::regclass::text FROM pg_trigger g "
+                    + "WHERE g.tgname = ? AND g.tgfoid = to_regprocedure(?) ORDER BY 1")) {
+                ps.setString(1, TRIGGER);
+                ps.setString(2, schema + ".fence_check()");
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        tables.add(rs.getString(1));
+                    }
+                }
+            }
+            boolean auto = source.getAutoCommit();
+            source.setAutoCommit(false);
+            try (Statement s = source.createStatement()) {
+                for (String t : tables) {
+                    try {
+                        s.execute("SET LOCAL lock_timeout = '" + lockTimeoutMillis + "ms'");
+                        s.execute("DROP TRIGGER IF EXISTS " + TRIGGER + " ON " + t);
+                        source.commit();
+                    } catch (SQLException e) {
+                        source.rollback();
+                        if (!"55P03".equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        left.add(t);
+                    }
+                }
+            } finally {
+                source.setAutoCommit(auto);
+            }
+            if (left.isEmpty()) {
+                try (Statement s = source.createStatement()) {
+                    s.execute("DROP FUNCTION IF EXISTS " + schema + ".fence_check()");
+                }
+                try (Statement s = source.createStatement()) {
+                    s.execute("DROP SCHEMA IF EXISTS " + schema);
+                } catch (SQLException e) {
+                    if (!"2BP01".equals(e.getSQLState())) {
+                        throw e; // 2BP01: the schema holds something else, which is not Ferry's to drop
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("dropping the write protection on the source", "source", e);
+        }
+        return left;
+    }
+
     /** True when the source refuses writes to the migrated tables: the protection is committed. */
     public boolean isProtected(Connection source) {
         return askFunction(source, "SELECT coalesce((SELECT prosrc LIKE '%RAISE%' FROM pg_proc "
