@@ -8,7 +8,7 @@
 # holds is on the target (the source accepted no write after the switch's fence), no acknowledged write is missing
 # on the target, the target's sequence is past the source's rows, the source refuses a direct write, and
 # `ferry start` has stopped at the switch. Prints the write-held times of the completed switches (median, p99,
-# worst) and the client errors per fence. The suite's short form: cli/src/test/java/dev/ferry/cli/SwitchKillIT.java.
+# worst; with and without the 1 s hook), each switch's held-window steps, and the client errors per fence. The suite's short form: cli/src/test/java/dev/ferry/cli/SwitchKillIT.java.
 # Usage: bench/switch-kill.sh [KILLS_PER_FENCE=10] [RATE=300 transactions/s] [FENCES="lock pgbouncer"]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +27,7 @@ for fence in $FENCES; do
   if [ "$fence" = pgbouncer ] && ! { command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; }; then
     echo "skipping --fence pgbouncer: pgbouncer is not installed"; continue
   fi
-  held=(); errors=0
+  held=(); ferry_held=(); errors=0
   for round in $(seq 1 "$KILLS"); do
     sp=$(free_port); tp=$(free_port); bp=$(free_port)
     start_cluster "src$fence$round" "$sp"; start_cluster "tgt$fence$round" "$tp"
@@ -82,7 +82,10 @@ for fence in $FENCES; do
     out=$(ferry "${args[@]}" 2>&1) || fail "round $round: re-run exited $?: $out"
     wait "$bench_pid" || true
     window=$(echo "$out" | sed -n 's/.*held for \([0-9]*\) ms.*/\1/p')
+    own=$(echo "$out" | sed -n 's/.*held for [0-9]* ms, \([0-9]*\) ms without the --then hook.*/\1/p')
+    steps_line=$(echo "$out" | sed -n 's/^Held window: //p')
     [ -n "$window" ] && held+=("$window")
+    [ -n "$own" ] && ferry_held+=("$own")
     end=$(ferry status --source "$src" --target "$tgt" 2>&1 | sed -n 's/^switch *//p')
     case "$end" in switched*) ;; *) fail "round $round: at the end: $end";; esac
     processed=$(sed -n 's/.*number of transactions actually processed: \([0-9]*\).*/\1/p' "$BENCH_DIR/pgbench-$fence$round.log")
@@ -104,20 +107,23 @@ SQL
     psql_at "$sp" -d app -c "INSERT INTO events (client) VALUES (0)" 2>/dev/null && fail "round $round: the source took a write"
     for _ in $(seq 1 60); do kill -0 "$ferry_pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$ferry_pid" 2>/dev/null && fail "round $round: ferry start did not stop at the switch"
-    echo "round $round ($fence): killed at ${delay}s in state '${state%%:*}'$([ $((round % 2)) = 0 ] && echo ", aborted"), re-run held ${window:-(no window: finished or already done)} ms, $client_errors client errors"
+    echo "round $round ($fence): killed at ${delay}s in state '${state%%:*}'$([ $((round % 2)) = 0 ] && echo ", aborted"), re-run held ${window:-(no window: finished or already done)} ms, $client_errors client errors${steps_line:+ (${steps_line%.})}"
     kill -9 "$ferry_pid" 2>/dev/null || true
     [ "$fence" = pgbouncer ] && { kill "$(cat "$bdir/pgbouncer.pid")" 2>/dev/null || true; }
     stop_clusters
   done
-  n=${#held[@]}
-  if [ "$n" -gt 0 ]; then
-    sorted=$(printf '%s\n' "${held[@]}" | sort -n)
-    median=$(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p"); worst=$(echo "$sorted" | tail -1)
-    p99=$(echo "$sorted" | sed -n "$(( (n * 99 + 99) / 100 ))p")
-    echo "--fence $fence: $n completed switches held writes median ${median} ms, p99 ${p99} ms, worst ${worst} ms; $errors client errors"
-  else
-    echo "--fence $fence: no switch completed with a window"
-  fi
+  # distribution NAME VALUES...: median, p99 and worst of the completed switches' held times
+  distribution() {
+    local what=$1; shift
+    local n=$# sorted
+    [ "$n" -gt 0 ] || { echo "--fence $fence: no switch completed with a window"; return; }
+    sorted=$(printf '%s\n' "$@" | sort -n)
+    echo "--fence $fence: $n completed switches held writes ($what) median $(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p") ms," \
+      "p99 $(echo "$sorted" | sed -n "$(( (n * 99 + 99) / 100 ))p") ms, worst $(echo "$sorted" | tail -1) ms"
+  }
+  distribution "with the 1 s --then hook" "${held[@]}"
+  distribution "without the hook: Ferry's own window" "${ferry_held[@]}"
+  echo "--fence $fence: $errors client errors in $KILLS rounds"
 done
 echo "failures: $failures"
 [ "$failures" = 0 ]

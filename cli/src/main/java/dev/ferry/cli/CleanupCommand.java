@@ -7,6 +7,8 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.RunStatus;
 import dev.ferry.core.state.StateStore;
+import dev.ferry.switchover.SourceCleanup;
+import dev.ferry.switchover.SwitchState;
 import dev.ferry.transforms.Identifiers;
 import java.io.Console;
 import java.io.PrintWriter;
@@ -27,8 +29,10 @@ import picocli.CommandLine.Spec;
         description = {"End a run: drop the replication slot and the publication on the source and Ferry's state schema "
                 + "on the target. An abandoned slot keeps WAL on the source forever, the classic way such tools fill a "
                 + "production disk.",
+                "Also drops the write-protection triggers (ferry_fence) and function a switch put on the source, unless the "
+                        + "run was switched over (then only with --drop-protection); refuses while a switch is unfinished.",
                 "Asks first unless --yes; refuses while a Ferry command runs against the target or a stream reads the slot, "
-                        + "unless --force. Triggers a lock-fence switch put on the old tables (ferry_moved) stay.",
+                        + "unless --force.",
                 "With --in-place also drops the shadow schema and, after asking, ferry_old with the original tables "
                         + "(swapping back would lose every write made since the swap)."})
 final class CleanupCommand implements Callable<Integer> {
@@ -44,6 +48,10 @@ final class CleanupCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Also stop a stream that is still reading the slot.")
     boolean force;
 
+    @Option(names = "--drop-protection", description = "After a switch, also drop the triggers that make the old "
+            + "source tables refuse writes (the application must no longer write there).")
+    boolean dropProtection;
+
     @Option(names = {"--slot"}, paramLabel = "NAME", description = "The slot to drop when the target holds no run "
             + "(default: the run's slot, or ferry_slot).")
     String slotOption;
@@ -57,8 +65,10 @@ final class CleanupCommand implements Callable<Integer> {
         Settings s = connection.resolve(true, true);
         PrintWriter out = spec.commandLine().getOut();
         Optional<RunInfo> run;
+        SwitchState switchState;
         try (StateStore store = StateStore.openExisting(s.target(), s.stateSchema()).orElse(null)) {
             run = store == null ? Optional.empty() : store.run();
+            switchState = store == null ? null : store.switchState().flatMap(SwitchState::parse).orElse(null);
             String writer = store == null ? null : RunStatus.writer(store.connection(), s.stateSchema());
             if (writer != null && !force) {
                 // During the snapshot the slot is idle, yet dropping it would ruin the copy under way.
@@ -71,7 +81,8 @@ final class CleanupCommand implements Callable<Integer> {
         String slot = slotOption != null ? slotOption : run.map(RunInfo::slot).orElse("ferry_slot");
         String publication = publicationOption != null ? publicationOption : run.map(RunInfo::publication).orElse("ferry_pub");
         String plan = "drop replication slot \"" + slot + "\" and publication \"" + publication + "\" on "
-                + s.source().address() + ", and schema \"" + s.stateSchema() + "\" on " + s.target().address();
+                + s.source().address() + " with Ferry's write-protection triggers there (after a switch only with "
+                + "--drop-protection), and schema \"" + s.stateSchema() + "\" on " + s.target().address();
         if (!yes) {
             Console console = System.console();
             if (console == null) {
@@ -85,6 +96,7 @@ final class CleanupCommand implements Callable<Integer> {
         }
         try (Connection c = Db.open(s.source(), "source", "cleanup")) {
             run.ifPresent(r -> requireSameSource(c, r));
+            out.println(SourceCleanup.run(s.source(), s.stateSchema(), switchState, dropProtection));
             try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
                 ps.setString(1, slot);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -130,8 +142,6 @@ final class CleanupCommand implements Callable<Integer> {
         if (s.inPlace() != null) {
             return InPlaceCleanup.run(s, yes, out);
         }
-        out.println("Note: triggers a lock-fence switch left on the source tables (ferry_moved) stay; they keep the old "
-                + "tables write-protected.");
         return 0;
     }
 

@@ -120,8 +120,10 @@ final class SwitchCommand implements Callable<Integer> {
                 out.println("Switched to " + s.target().address() + ": " + r.note()
                         + (r.sequences() > 0 ? " (" + r.sequences() + " sequence(s) set)" : "") + ".");
             } else {
-                out.printf("Switched to %s: writes were held for %d ms (drained to the fence %s in %d ms, %d sequence(s) "
-                        + "set).%n", s.target().address(), r.heldMillis(), r.fence(), r.drainMillis(), r.sequences());
+                out.printf("Switched to %s: writes were held for %d ms, %d ms without the --then hook (drained to the "
+                        + "fence %s in %d ms, %d sequence(s) set).%n", s.target().address(), r.heldMillis(),
+                        r.heldWithoutHookMillis(), r.fence(), r.drainMillis(), r.sequences());
+                out.println("Held window: " + r.timings() + ".");
             }
             return 0;
         }
@@ -148,6 +150,7 @@ final class SwitchCommand implements Callable<Integer> {
                         pgbouncerDatabase != null ? pgbouncerDatabase : s.source().database(), pgbouncerIni, s.target(),
                         locks);
                 f.requireTransactionPooling();
+                f.requireIniUsable();
                 yield f;
             }
             default -> throw FerryException.usage("--fence must be lock or pgbouncer, not \"" + fenceKind + "\"");

@@ -98,6 +98,7 @@ class SwitchIT extends WithServers {
             }
             assertEquals(0, sw.exit(), sw.all() + "\nferry:\n" + ferry.output());
             assertTrue(sw.out().contains("writes were held for"), sw.all());
+            assertHeldWindowReported(sw);
             assertEquals(0, errors.get(), "client errors during the switch: " + firstError);
             long onTarget = Long.parseLong(pair.target().queryValue(db, "SELECT count(*) FROM accounts WHERE id = ANY('{"
                     + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])"));
@@ -134,9 +135,22 @@ class SwitchIT extends WithServers {
             }
             sw.join(30_000);
             assertEquals(0, result[0].exit(), result[0].all());
+            assertHeldWindowReported(result[0]);
+            assertTrue(result[0].out().matches("(?s).*--then hook 1[0-9]{3} ms.*"), "the hook's second is its own step: "
+                    + result[0].out());
             assertTrue(error != null && error.contains("has moved to another server"), "writer got: " + error);
             assertEquals(before, pair.source().queryValue(db, "SELECT count(*) FROM accounts"));
         }
+    }
+
+    /** The switch names each step of the held window with its time; printed, since that is the number to watch. */
+    private static void assertHeldWindowReported(FerryRun sw) {
+        System.out.println("switch output: " + sw.out());
+        for (String step : new String[] {"fence ", "fence message ", "drain ", "sequences ", "protect ", "traffic step ",
+                "--then hook ", "resume "}) {
+            assertTrue(sw.out().contains("Held window: ") && sw.out().contains(step), "names step " + step + ": " + sw.out());
+        }
+        assertTrue(sw.out().contains("ms without the --then hook"), sw.out());
     }
 
     @Test
@@ -188,6 +202,86 @@ class SwitchIT extends WithServers {
             }
             assertEquals("aborted", pair.target().queryValue(db, "SELECT state FROM ferry.switch"));
         }
+    }
+
+    @Test
+    void aPgBouncerRewriteThatFailsLeavesPgBouncerOnTheSourceAndAReRunRecoversAPausedOne() throws Exception {
+        assumeTrue(PgBouncer.available(), "PgBouncer is not installed (.ci/run installs it)");
+        String db = "rewrite";
+        database(db);
+        try (PgBouncer bouncer = new PgBouncer(pair.source(), db); RunningFerry ferry = startFerry(db)) {
+            String ini = bouncer.iniFile().toString();
+            String before = java.nio.file.Files.readString(bouncer.iniFile());
+            // The rewrite goes through a sibling file; a directory in its place makes it fail, even for root.
+            Path blocker = bouncer.iniFile().resolveSibling(bouncer.iniFile().getFileName() + ".ferry-tmp");
+            java.nio.file.Files.createDirectory(blocker);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger written = new AtomicInteger();
+            Thread writer = new Thread(() -> {
+                try (Connection c = connect(bouncer.uri(db)); Statement st = c.createStatement()) {
+                    while (!stop.get()) {
+                        st.execute("INSERT INTO accounts (owner, balance) VALUES ('through pgbouncer', 1)");
+                        written.incrementAndGet();
+                        Thread.sleep(5);
+                    }
+                } catch (Exception e) {
+                    written.set(-1_000_000);
+                }
+            });
+            writer.start();
+            Thread.sleep(500);
+            String[] args = {"switch", "--source", pair.source().uri(db), "--target", pair.target().uri(db), "--fence",
+                    "pgbouncer", "--pgbouncer", bouncer.adminUri(), "--pgbouncer-ini", ini, "--timeout", "20s"};
+            FerryRun failed = FerryRun.run(args);
+            assertEquals(1, failed.exit(), failed.all());
+            assertTrue(failed.err().contains("cannot rewrite") && failed.err().contains("PgBouncer was put back on the "
+                    + "source") && failed.err().contains("nothing was switched"), failed.all());
+            assertEquals(before, java.nio.file.Files.readString(bouncer.iniFile()), "pgbouncer.ini is unchanged");
+            FerryRun status = FerryRun.run("status", "--source", pair.source().uri(db), "--target", pair.target().uri(db));
+            assertTrue(status.out().contains("not switched"), status.all());
+            assertEquals("1", pair.source().queryValue(db, "SELECT count(*) FROM pg_trigger WHERE tgname = 'ferry_fence'"),
+                    "the undone switch's trigger stays, letting writes through, until cleanup");
+            int at = written.get();
+            ferry.await("writes through PgBouncer to go on", Duration.ofSeconds(10), () -> written.get() > at + 20, true);
+            stop.set(true);
+            writer.join(10_000);
+            assertTrue(written.get() > 0, "the writer through PgBouncer never failed");
+            // What a kill -9 between PAUSE and the traffic step leaves: PgBouncer paused, the switch draining.
+            try (dev.ferry.core.PgBouncerConsole admin = dev.ferry.core.PgBouncerConsole.open(
+                    dev.ferry.core.ConnectionSpec.parse(bouncer.adminUri()))) {
+                admin.query("PAUSE " + db);
+            }
+            pair.target().execute(db, "UPDATE ferry.switch SET state = 'draining', detail = '{\"fence\": \"pgbouncer\"}'");
+            java.nio.file.Files.delete(blocker);
+            FerryRun again = FerryRun.run(args);
+            assertEquals(0, again.exit(), again.all());
+            assertTrue(again.out().contains("undoing it first") && again.out().contains("writes were held for"), again.all());
+            try (Connection c = connect(bouncer.uri(db)); Statement st = c.createStatement()) {
+                st.setQueryTimeout(5);
+                st.execute("INSERT INTO accounts (owner, balance) VALUES ('on the target', 1)");
+            }
+            assertEquals("1", pair.target().queryValue(db, "SELECT count(*) FROM accounts WHERE owner = 'on the target'"));
+            assertEquals("0", pair.source().queryValue(db, "SELECT count(*) FROM accounts WHERE owner = 'on the target'"));
+            ferry.await("ferry start to stop at the switch", Duration.ofSeconds(30), () -> !ferry.alive(), true);
+            String[] where = {"--source", pair.source().uri(db), "--target", pair.target().uri(db), "--slot", "slot_" + db};
+            FerryRun kept = FerryRun.run(concat(new String[] {"cleanup", "--yes"}, where));
+            assertEquals(0, kept.exit(), kept.all());
+            assertTrue(kept.out().contains("Kept the source's write protection"), kept.all());
+            assertEquals("1", pair.source().queryValue(db, "SELECT count(*) FROM pg_trigger WHERE tgname = 'ferry_fence'"));
+            FerryRun dropped = FerryRun.run(concat(new String[] {"cleanup", "--yes", "--drop-protection"}, where));
+            assertEquals(0, dropped.exit(), dropped.all());
+            assertTrue(dropped.out().contains("Dropped Ferry's write-protection triggers"), dropped.all());
+            assertEquals("0", pair.source().queryValue(db, "SELECT count(*) FROM pg_trigger WHERE tgname = 'ferry_fence'"));
+            assertEquals("0", pair.source().queryValue(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'ferry'"),
+                    "nothing of Ferry is left on the source");
+            pair.source().execute(db, "INSERT INTO accounts (owner, balance) VALUES ('source writable again', 1)");
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

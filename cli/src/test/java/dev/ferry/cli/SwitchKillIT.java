@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * {@code ferry.switchkill.rounds} (per fence) and {@code ferry.switchkill.fences} ({@code lock,pgbouncer}).
  */
 class SwitchKillIT extends WithServers {
-    static final Pattern HELD = Pattern.compile("writes were held for (\\d+) ms");
+    static final Pattern HELD = Pattern.compile("writes were held for (\\d+) ms, (\\d+) ms without the --then hook");
 
     /** Where to kill: as soon as the switch recorded {@code killAt} (or a later step), then {@code extraMillis} more. */
     record Round(String fence, boolean abort, String killAt, long extraMillis) {}
@@ -52,16 +52,18 @@ class SwitchKillIT extends WithServers {
         StringBuilder report = new StringBuilder("seed " + seed + "\n");
         for (String fence : fences) {
             List<Long> held = new ArrayList<>();
+            List<Long> own = new ArrayList<>();
             int clientErrors = 0;
             for (int i = 0; i < rounds; i++) {
                 String at = STEPS.get(random.nextInt(STEPS.size() - 1));
                 Round r = new Round(fence, i % 2 == 1, at, random.nextInt(at.equals("traffic") ? 900 : 300));
-                clientErrors += round("k" + fence.charAt(0) + i + "x" + Math.abs(seed % 1000), r, held, report);
+                clientErrors += round("k" + fence.charAt(0) + i + "x" + Math.abs(seed % 1000), r, held, own, report);
             }
             Collections.sort(held);
+            Collections.sort(own);
             report.append(String.format("SWITCH-KILL fence=%s rounds=%d completed=%d held_ms median=%d p99=%d worst=%d "
-                    + "client_errors=%d%n", fence, rounds, held.size(), pct(held, 50), pct(held, 99), pct(held, 100),
-                    clientErrors));
+                    + "without_hook_ms median=%d p99=%d worst=%d client_errors=%d%n", fence, rounds, held.size(),
+                    pct(held, 50), pct(held, 99), pct(held, 100), pct(own, 50), pct(own, 99), pct(own, 100), clientErrors));
         }
         System.out.println(report);
     }
@@ -71,7 +73,7 @@ class SwitchKillIT extends WithServers {
     }
 
     /** One fresh run, one killed switch, its resolution. Returns the client errors the writers saw. */
-    private int round(String db, Round r, List<Long> held, StringBuilder report) throws Exception {
+    private int round(String db, Round r, List<Long> held, List<Long> own, StringBuilder report) throws Exception {
         databases(db, "CREATE TABLE accounts (id bigserial PRIMARY KEY, owner text NOT NULL, balance numeric NOT NULL);"
                 + "INSERT INTO accounts (owner, balance) SELECT 'owner ' || g, g FROM generate_series(1, 1000) g");
         String src = pair.source().uri(db);
@@ -129,6 +131,7 @@ class SwitchKillIT extends WithServers {
             Matcher m = HELD.matcher(again.out());
             if (m.find()) {
                 held.add(Long.parseLong(m.group(1)));
+                own.add(Long.parseLong(m.group(2)));
             }
             report.append(context).append(": re-run: ").append(again.out().strip().replace('\n', ' ')).append('\n');
             String end = outcome(src, tgt);

@@ -14,8 +14,9 @@ public sealed interface Fence permits LockFence, PgBouncerFence, InPlaceFence {
     String name();
 
     /**
-     * Holds writes, returning once no write can start, with how long writers queued behind failed lock attempts
-     * (part of the time writes were held). Gives up when {@code timeout} passes, leaving nothing held.
+     * Holds writes, returning once no write can start, with how long writes have been held already: writers
+     * queue behind every lock attempt (failed ones and the one that succeeds), and PgBouncer holds them from
+     * {@code PAUSE} on. Gives up when {@code timeout} passes, leaving nothing held.
      *
      * @throws dev.ferry.core.FerryException when the fence cannot be taken in time
      */

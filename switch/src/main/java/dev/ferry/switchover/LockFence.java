@@ -31,6 +31,7 @@ public final class LockFence implements Fence {
     private final List<TableId> tables;
     private final List<TableId> relations;
     private Connection held;
+    private Connection opened;
 
     /**
      * @param tables    the publication's tables (locking a partitioned table locks its partitions)
@@ -72,10 +73,21 @@ public final class LockFence implements Fence {
         return "lock";
     }
 
+    /**
+     * Opens the fence's connection ahead of {@link #hold}, so that opening it is not part of a window that already
+     * began (PgBouncer's PAUSE comes first). Optional.
+     */
+    void connect() {
+        if (opened == null && held == null) {
+            opened = Db.open(source, "source", "switch fence");
+        }
+    }
+
     @Override
     public Duration hold(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Connection c = Db.open(source, "source", "switch fence");
+        Connection c = opened != null ? opened : Db.open(source, "source", "switch fence");
+        opened = null;
         String lock = "LOCK TABLE " + tables.stream().map(TableId::quoted).collect(Collectors.joining(", "))
                 + " IN EXCLUSIVE MODE";
         int attempts = 0;
@@ -92,7 +104,8 @@ public final class LockFence implements Fence {
                     s.execute("SET LOCAL lock_timeout = '" + attemptMillis + "ms'");
                     s.execute(lock);
                     held = c;
-                    return Duration.ofNanos(queued);
+                    // Writers queue behind the successful attempt too, while it waits for running transactions.
+                    return Duration.ofNanos(queued + System.nanoTime() - t0);
                 } catch (SQLException e) {
                     c.rollback();
                     if (!"55P03".equals(e.getSQLState())) {
@@ -153,6 +166,10 @@ public final class LockFence implements Fence {
 
     @Override
     public void release() {
+        if (opened != null) {
+            close(opened);
+            opened = null;
+        }
         if (held != null) {
             try {
                 held.rollback();

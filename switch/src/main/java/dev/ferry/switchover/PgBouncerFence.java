@@ -60,8 +60,27 @@ public final class PgBouncerFence implements Fence {
         }
     }
 
+    /**
+     * Before anything is held: the file must be readable, name the database, and sit in a directory Ferry may
+     * write (it is replaced by a rename). A rewrite can still fail later; then PgBouncer is put back on the source.
+     */
+    public void requireIniUsable() {
+        List<String> lines = readIni();
+        if (lines.stream().map(String::strip).noneMatch(t -> t.contains("=")
+                && t.substring(0, t.indexOf('=')).strip().equals(database))) {
+            throw new FerryException(ExitCode.USAGE, "no entry for database \"" + database + "\" in " + ini + "; add one, "
+                    + "or pass --pgbouncer-database with the right name; nothing was changed");
+        }
+        Path dir = ini.toAbsolutePath().getParent();
+        if (!Files.isWritable(ini) || dir == null || !Files.isWritable(dir)) {
+            throw new FerryException(ExitCode.USAGE, "Ferry cannot write " + ini + " or its directory, and repoints "
+                    + "PgBouncer by replacing that file; give it write access; nothing was changed");
+        }
+    }
+
     @Override
     public Duration hold(Duration timeout) {
+        locks.connect();
         long t0 = System.nanoTime();
         ExecutorService pauser = Executors.newSingleThreadExecutor(r -> new Thread(r, "pgbouncer-pause"));
         try {
@@ -91,7 +110,9 @@ public final class PgBouncerFence implements Fence {
         }
         Duration left = timeout.minusNanos(System.nanoTime() - t0);
         try {
-            return locks.hold(left.isNegative() ? Duration.ZERO : left);
+            locks.hold(left.isNegative() ? Duration.ZERO : left);
+            // PgBouncer holds new transactions from the moment PAUSE is sent.
+            return Duration.ofNanos(System.nanoTime() - t0);
         } catch (RuntimeException e) {
             release();
             throw e;
@@ -125,7 +146,12 @@ public final class PgBouncerFence implements Fence {
 
     @Override
     public void sendTraffic(Runnable hook) {
-        List<String> before = readIni();
+        List<String> before;
+        try {
+            before = readIni();
+        } catch (RuntimeException e) {
+            throw new NotMoved(e);
+        }
         try {
             pointAtTarget();
             admin("RELOAD");

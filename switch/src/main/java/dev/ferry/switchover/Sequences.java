@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * table's identity column.
  *
  * <p>Which sequences: those {@link dev.ferry.core.catalog.CatalogReader} lists for the migrated tables (owned by
- * a column, identity, or used by a column default).
+ * a column, identity, or used by a column default), and the stand-alone ones of their schemas that no table uses
+ * (functions or the application call them; the objects step creates them on the target).
  */
 public final class Sequences {
     private Sequences() {}
@@ -47,6 +48,13 @@ public final class Sequences {
         public List<Problem> unskipped(Collection<String> skip) {
             return problems.stream().filter(p -> !skip.contains(p.sequence().toString())
                     && !skip.contains(p.sequence().name()) && !skip.contains(p.sequence().quoted())).toList();
+        }
+
+        /** This plan's sequences to carry followed by {@code other}'s; the problems stay this plan's. */
+        public Plan and(Plan other) {
+            List<Mapped> all = new ArrayList<>(mapped);
+            all.addAll(other.mapped());
+            return new Plan(List.copyOf(all), problems);
         }
 
         /** Only the sequences that {@code skip} does not name. */

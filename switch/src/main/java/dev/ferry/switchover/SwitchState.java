@@ -114,7 +114,10 @@ public enum SwitchState {
             return StreamDecision.CONTINUE; // an earlier attempt's message
         }
         return switch (state) {
-            case DONE, TRAFFIC -> StreamDecision.STOP;
+            case DONE -> StreamDecision.STOP;
+            // A running traffic step is undone when PgBouncer cannot be repointed: its switch decides. A stopped
+            // one is only ever finished.
+            case TRAFFIC -> switchRunning ? StreamDecision.WAIT : StreamDecision.STOP;
             case PROTECTED -> StreamDecision.WAIT;
             case DRAINING -> protectedSource || switchRunning ? StreamDecision.WAIT : StreamDecision.CONTINUE;
             default -> StreamDecision.CONTINUE;

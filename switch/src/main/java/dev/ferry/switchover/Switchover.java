@@ -47,8 +47,20 @@ public final class Switchover {
     public record Options(Duration timeout, long sequenceMargin, String thenCommand, Set<String> skipSequences,
                           Runnable beforeFence, Runnable afterDrain) {}
 
-    /** @param heldMillis -1 when this run only finished or confirmed an earlier switch */
-    public record Result(Lsn fence, long heldMillis, long drainMillis, int sequences, String note) {}
+    /**
+     * @param heldMillis -1 when this run only finished or confirmed an earlier switch
+     * @param timings    the held window's steps, null when there was no window
+     */
+    public record Result(Lsn fence, long heldMillis, long drainMillis, int sequences, String note, Timings timings) {
+        public Result(Lsn fence, long heldMillis, long drainMillis, int sequences, String note) {
+            this(fence, heldMillis, drainMillis, sequences, note, null);
+        }
+
+        /** The held time without the user's {@code --then} command. */
+        public long heldWithoutHookMillis() {
+            return timings == null ? heldMillis : heldMillis - timings.millis(Timings.HOOK);
+        }
+    }
 
     private final ConnectionSpec source;
     private final ConnectionSpec target;
@@ -102,7 +114,7 @@ public final class Switchover {
                 onSource(protection::protectAgain);
                 int sequences = carrySequences(planSequences(options.skipSequences()), options.sequenceMargin());
                 options.afterDrain().run();
-                trafficStep(options, false);
+                trafficStep(options, false, new Timings(System.nanoTime()));
                 return new Result(null, -1, -1, sequences, "finished the interrupted switch");
             }
             case UNDO_THEN_SWITCH -> {
@@ -152,7 +164,22 @@ public final class Switchover {
         refusePreparedTransactions();
         validateForeignKeys();
         Sequences.Plan sequencePlan = planSequences(options.skipSequences());
-        awaitSmallLag(run.slot(), options.timeout().dividedBy(2));
+        try (Connection src = Db.open(source, "source", "switch"); Connection tgt = Db.open(target, "target", "switch")) {
+            // Set once before the fence, so the window only moves them on by what was handed out meanwhile (and the
+            // code path is warm); only forward, so harmless to the target the application does not use yet.
+            carrySequences(src, tgt, sequencePlan, options.sequenceMargin());
+            awaitSmallLag(src, run.slot(), options.timeout().dividedBy(2));
+            return fenced(options, src, tgt, sequencePlan);
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing the switch's connections", "source", e);
+        }
+    }
+
+    /**
+     * The held window, on connections opened beforehand (opening one costs a round trip or three): fence, fence
+     * message, drain, sequences, the other parts' steps, protection, traffic step. Each is timed.
+     */
+    private Result fenced(Options options, Connection src, Connection tgt, Sequences.Plan sequencePlan) {
         long deadline = System.nanoTime() + options.timeout().toNanos();
         record(FENCING, null, "{\"fence\": \"" + fence.name() + "\"}");
         Duration queued;
@@ -163,28 +190,35 @@ public final class Switchover {
             throw e;
         }
         long held = System.nanoTime() - queued.toNanos();
+        Timings timings = new Timings(held);
+        timings.step("fence");
         Lsn fenceLsn;
         long drained;
         int sequences;
         try {
-            fenceLsn = emitFence();
+            fenceLsn = emitFence(src);
             record(DRAINING, fenceLsn, null);
+            timings.step("fence message");
             awaitApplied(fenceLsn, deadline);
             drained = System.nanoTime();
-            sequences = carrySequences(sequencePlan, options.sequenceMargin());
+            timings.step("drain");
+            sequences = carrySequences(src, tgt, sequencePlan, options.sequenceMargin());
+            timings.step("sequences");
             options.afterDrain().run();
+            timings.step("objects");
             fence.protect(protection);
+            timings.step("protect");
         } catch (RuntimeException e) {
             fence.release();
             undo();
             throw e;
         }
         record(PROTECTED, null, null);
-        long released = trafficStep(options, true);
+        long released = trafficStep(options, true, timings);
         long heldMillis = TimeUnit.NANOSECONDS.toMillis(released - held);
         store.setSwitchState(DONE.stored, null, "{\"fence\": \"" + fence.name() + "\", \"held_ms\": " + heldMillis
-                + ", \"queued_ms\": " + queued.toMillis() + "}");
-        return new Result(fenceLsn, heldMillis, TimeUnit.NANOSECONDS.toMillis(drained - held), sequences, null);
+                + ", \"hook_ms\": " + timings.millis(Timings.HOOK) + ", \"queued_ms\": " + queued.toMillis() + "}");
+        return new Result(fenceLsn, heldMillis, TimeUnit.NANOSECONDS.toMillis(drained - held), sequences, null, timings);
     }
 
     /**
@@ -192,13 +226,15 @@ public final class Switchover {
      *
      * @param undoable true on the first pass: a PgBouncer step that failed before moving anyone is undone
      */
-    private long trafficStep(Options options, boolean undoable) {
+    private long trafficStep(Options options, boolean undoable, Timings timings) {
         record(TRAFFIC, null, null);
         try {
             fence.sendTraffic(() -> {
+                timings.step("traffic step");
                 if (options.thenCommand() != null) {
                     HookCommand.run(options.thenCommand(), out);
                 }
+                timings.step(Timings.HOOK);
             });
         } catch (Fence.NotMoved e) {
             if (undoable) {
@@ -212,6 +248,7 @@ public final class Switchover {
             throw stillHeld(e);
         }
         long released = System.nanoTime();
+        timings.step("resume");
         record(DONE, null, null);
         store.setPhase(Phase.SWITCHED);
         return released;
@@ -256,7 +293,15 @@ public final class Switchover {
                         + Sequences.names(refused) + "; nothing was changed; fix them, or pass --skip-sequence NAME for "
                         + "each one you will set on the target yourself");
             }
-            return plan.without(skip);
+            Sequences.Plan loose = Sequences.plan(s, t, tables.looseSequences(s, store.schema()), store.targetTables(),
+                    Set.copyOf(tables.relations()));
+            List<Sequences.Problem> named = loose.unskipped(skip);
+            if (!named.isEmpty()) {
+                out.println("Not setting " + named.size() + " sequence(s) no migrated table uses: "
+                        + Sequences.names(named) + "; set them on the target yourself if the application needs them.");
+                out.flush();
+            }
+            return plan.without(skip).and(loose.without(skip));
         } catch (SQLException e) {
             throw ServerErrors.during("reading sequences", "source", e);
         }
@@ -264,10 +309,14 @@ public final class Switchover {
 
     private int carrySequences(Sequences.Plan plan, long margin) {
         try (Connection s = Db.open(source, "source", "switch"); Connection t = Db.open(target, "target", "switch")) {
-            return Sequences.carry(s, t, plan.mapped(), margin);
+            return carrySequences(s, t, plan, margin);
         } catch (SQLException e) {
             throw ServerErrors.during("setting sequences", "target", e);
         }
+    }
+
+    private static int carrySequences(Connection s, Connection t, Sequences.Plan plan, long margin) {
+        return Sequences.carry(s, t, plan.mapped(), margin);
     }
 
     /** Bytes of source WAL the stream may still have to apply when the fence is taken. */
@@ -277,9 +326,9 @@ public final class Switchover {
      * Waits, before holding any write, until the stream is nearly caught up: what is left to drain inside the
      * window is then a fraction of a second. Goes ahead anyway after {@code patience}.
      */
-    private void awaitSmallLag(String slot, Duration patience) {
+    private void awaitSmallLag(Connection c, String slot, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
-        try (Connection c = Db.open(source, "source", "switch")) {
+        try {
             while (System.nanoTime() < deadline) {
                 // The slot's confirmed position passes only what the target committed: on a quiet source it is
                 // the better evidence, since the stream records nothing while there is nothing to apply.
@@ -289,8 +338,6 @@ public final class Switchover {
                 }
                 Thread.sleep(20);
             }
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading the source position", "source", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -299,8 +346,8 @@ public final class Switchover {
     /** The stream recognises the fence by this prefix (heartbeats are logical messages too). */
     public static final String FENCE_PREFIX = "ferry.fence";
 
-    private Lsn emitFence() {
-        try (Connection c = Db.open(source, "source", "switch"); Statement s = c.createStatement();
+    private static Lsn emitFence(Connection c) {
+        try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(true, '" + FENCE_PREFIX + "', now()::text)::text")) {
             rs.next();
             return Lsn.parse(rs.getString(1));

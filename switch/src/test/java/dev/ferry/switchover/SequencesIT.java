@@ -125,4 +125,23 @@ class SequencesIT {
             assertEquals(4, plan.mapped().size());
         }
     }
+
+    @Test
+    @Order(4)
+    void aSequenceOnlyAFunctionUsesIsSetTooAndOneMissingOnTheTargetIsNamed() throws Exception {
+        pair.source().execute(DB, "CREATE SEQUENCE invoice_no START 1000; CREATE SEQUENCE gone_seq;"
+                + "CREATE FUNCTION next_invoice() RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('invoice_no') $$;"
+                + "SELECT next_invoice() FROM generate_series(1, 5)");
+        pair.target().execute(DB, "CREATE SEQUENCE invoice_no START 1000");
+        try (Connection s = pair.source().connect(DB); Connection t = pair.target().connect(DB)) {
+            List<SequenceInfo> loose = new MigratedTables(TABLES, TABLES).looseSequences(s, "ferry");
+            assertEquals(List.of("public.gone_seq", "public.invoice_no"), loose.stream().map(q -> q.id().toString())
+                    .toList(), "neither owned by a column nor called by a default, and not the tables' own");
+            Sequences.Plan plan = Sequences.plan(s, t, loose, Map.of(), Set.copyOf(TABLES));
+            assertEquals(1, plan.mapped().size(), plan.toString());
+            assertEquals("public.gone_seq", plan.problems().get(0).sequence().toString());
+            assertEquals(1, Sequences.carry(s, t, plan.mapped(), 0));
+        }
+        assertEquals("1005", pair.target().queryValue(DB, "SELECT nextval('invoice_no')"));
+    }
 }

@@ -60,6 +60,8 @@ class SwitchStateTest {
     @Test
     void theStreamStopsOnlyOnceTrafficMovedAndContinuesAfterAnAbortOrADeadAttempt() {
         assertEquals(StreamDecision.STOP, atFence(TRAFFIC, FENCE, COMMIT, true, false));
+        // A running traffic step may still be undone (PgBouncer could not be repointed): wait for its decision.
+        assertEquals(StreamDecision.WAIT, atFence(TRAFFIC, FENCE, COMMIT, true, true));
         assertEquals(StreamDecision.STOP, atFence(DONE, FENCE, COMMIT, true, false));
         assertEquals(StreamDecision.WAIT, atFence(PROTECTED, FENCE, COMMIT, true, false));
         assertEquals(StreamDecision.WAIT, atFence(DRAINING, FENCE, COMMIT, false, true));

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Write-protects the migrated tables on the source once they have moved. Each relation (partitions too: a write
@@ -37,17 +38,22 @@ public final class SourceProtection {
 
     /**
      * In the fence transaction, whose locks already conflict with what {@code CREATE TRIGGER} needs (so it waits on
-     * nothing more): makes the function refuse and adds the triggers a relation lacks. Commits with the caller.
+     * nothing more): makes the function refuse and adds the triggers a relation lacks. Commits with the caller. One
+     * round trip, since it runs while writes are held: the triggers are looked for and made in the same statement.
      */
     public void protectInFence(Connection fenceTx) throws SQLException {
+        String names = relations.stream().map(t -> Identifiers.literal(t.quoted())).collect(Collectors.joining(", "));
+        String trigger = Identifiers.literal(TRIGGER);
         try (Statement s = fenceTx.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-            s.execute(function(REFUSE));
-            for (TableId t : missingTriggers(fenceTx)) {
-                s.execute("CREATE TRIGGER " + TRIGGER + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + t.quoted()
-                        + " FOR EACH STATEMENT EXECUTE FUNCTION " + schema + ".fence_check()");
-                s.execute("ALTER TABLE " + t.quoted() + " ENABLE ALWAYS TRIGGER " + TRIGGER);
-            }
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + schema + "; " + function(REFUSE) + "; "
+                    + "DO $d$ DECLARE r text; BEGIN FOREACH r IN ARRAY ARRAY[" + names + "]::text[] LOOP "
+                    + "IF NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = r::regclass AND g.tgname = " + trigger
+                    + ") THEN EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s "
+                    + "FOR EACH STATEMENT EXECUTE FUNCTION %s.fence_check()', " + trigger + ", r, "
+                    + Identifiers.literal(schema) + "); END IF; "
+                    + "IF NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = r::regclass AND g.tgname = " + trigger
+                    + " AND g.tgenabled = 'A') THEN EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', r, "
+                    + trigger + "); END IF; END LOOP; END $d$");
         }
     }
 
@@ -61,6 +67,66 @@ public final class SourceProtection {
         if (functionExists(source)) {
             run(source, function(ALLOW), "lifting the source's write protection");
         }
+    }
+
+    /**
+     * {@code ferry cleanup}: drops every {@code ferry_fence} trigger calling the fence function, then the function,
+     * then the schema if nothing else is in it. Each {@code DROP TRIGGER} needs its table's ACCESS EXCLUSIVE lock,
+     * and everyone's queries queue behind a waiting one, so each waits at most {@code lockTimeoutMillis}: the
+     * tables a long transaction held are returned (the function then stays, for their triggers) for a re-run.
+     */
+    public List<String> remove(Connection source, long lockTimeoutMillis) {
+        List<String> left = new java.util.ArrayList<>();
+        try {
+            if (!functionExists(source)) {
+                return left;
+            }
+            List<String> tables = new java.util.ArrayList<>();
+            try (PreparedStatement ps = source.prepareStatement("SELECT g.tgrelid::regclass::text FROM pg_trigger g "
+                    + "WHERE g.tgname = ? AND g.tgfoid = to_regprocedure(?) ORDER BY 1")) {
+                ps.setString(1, TRIGGER);
+                ps.setString(2, schema + ".fence_check()");
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        tables.add(rs.getString(1));
+                    }
+                }
+            }
+            boolean auto = source.getAutoCommit();
+            source.setAutoCommit(false);
+            try (Statement s = source.createStatement()) {
+                for (String t : tables) {
+                    try {
+                        s.execute("SET LOCAL lock_timeout = '" + lockTimeoutMillis + "ms'");
+                        s.execute("DROP TRIGGER IF EXISTS " + TRIGGER + " ON " + t);
+                        source.commit();
+                    } catch (SQLException e) {
+                        source.rollback();
+                        if (!"55P03".equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        left.add(t);
+                    }
+                }
+            } finally {
+                source.setAutoCommit(auto);
+            }
+            if (left.isEmpty()) {
+                try (Statement s = source.createStatement()) {
+                    s.execute("DROP FUNCTION IF EXISTS " + schema + ".fence_check()");
+                }
+                try (Statement s = source.createStatement()) {
+                    s.execute("DROP SCHEMA IF EXISTS " + schema);
+                } catch (SQLException e) {
+                    if (!"2BP01".equals(e.getSQLState())) {
+                        throw e; // 2BP01: the schema holds something else, which is not Ferry's to drop
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("dropping the write protection on the source", "source", e);
+        }
+        return left;
     }
 
     /** True when the source refuses writes to the migrated tables: the protection is committed. */
@@ -83,21 +149,6 @@ public final class SourceProtection {
             }
         } catch (SQLException e) {
             throw ServerErrors.during("reading the source's write protection", "source", e);
-        }
-    }
-
-    private List<TableId> missingTriggers(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT u.name FROM unnest(?::text[]) AS u(name) WHERE NOT EXISTS "
-                + "(SELECT 1 FROM pg_trigger g WHERE g.tgrelid = u.name::regclass AND g.tgname = ? AND g.tgenabled = 'A')")) {
-            ps.setArray(1, c.createArrayOf("text", relations.stream().map(TableId::quoted).toArray()));
-            ps.setString(2, TRIGGER);
-            try (ResultSet rs = ps.executeQuery()) {
-                java.util.Set<String> missing = new java.util.HashSet<>();
-                while (rs.next()) {
-                    missing.add(rs.getString(1));
-                }
-                return relations.stream().filter(t -> missing.contains(t.quoted())).toList();
-            }
         }
     }
 
