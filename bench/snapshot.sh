@@ -1,33 +1,43 @@
 #!/usr/bin/env bash
-# Snapshot benchmark: the warehouse story's data_fact table (5,183,352 rows, ~418 MB heap + ~202 MB primary key)
-# on a PostgreSQL 15 source, copied to an empty target until it is complete with its primary key, by:
-#   ferry snapshot --jobs N                      (slot + exported snapshot, parallel ctid ranges, binary pipe, PK)
-#   pg_dump -Fc | pg_restore                     (one stream, PK built by pg_restore)
-#   pgcopydb clone --table-jobs 2 --index-jobs 2 (when the Debian package installs)
-#   the floor: psql COPY (binary) | psql COPY into a bare table, then ADD PRIMARY KEY
-# and Ferry's peak RSS at 1 M and at the full row count (memory must not grow with the table).
-# Usage: bench/snapshot.sh [ROWS=5183352] [JOBS=2]
-#
-# Measured 2026-11-23 on the 2-core build machine, shared with other jobs (so figures move by 15-40%), 5,183,352
-# rows, --jobs 2, three runs:
-#   ferry                      7.5   6.8   6.2 s   (-XX:+UseSerialGC -Xmx128m: 5.2 s)
-#   floor (COPY | COPY + PK)  14.0   7.7  12.8 s
-#   pgcopydb 0.10 clone       10.6  11.0   8.5 s
-#   pg_dump -Fc | pg_restore  37.5  32.9  22.8 s
-#   ferry peak RSS with the default G1 collector: 125 MB at 1 M rows, 303 MB at 5.2 M rows; with
-#   -XX:+UseSerialGC -Xmx128m 111 MB and 111 MB. G1's growth is uncollected garbage (pgjdbc allocates one array
-#   per COPY row), not data held: the copy keeps one 256 kB buffer per worker and runs as fast in a 128 MB heap.
+# Snapshot benchmark (issue 15): the warehouse story's data_fact table (by default 5,183,352 rows, ~418 MB heap +
+# ~202 MB primary key) on a PostgreSQL 15 source, copied to a fresh target database until it is complete with its
+# primary key and indexes, by each method in turn, ROUNDS rounds:
+#   ferry     ferry snapshot --jobs JOBS (slot + exported snapshot, parallel ctid ranges, binary pipe, keys)
+#   floor     the same work by hand, one stream: the tables without indexes (pg_dump's pre-data section, dumped once
+#             beforehand), psql COPY (binary) | psql COPY, then exactly the keys and indexes Ferry builds (the
+#             post-data section, dumped once beforehand)
+#   pgcopydb  pgcopydb clone --table-jobs JOBS --index-jobs JOBS, when installed (skipped with a note otherwise)
+#   dump      pg_dump -Fc | pg_restore (one stream, keys built by pg_restore)
+# Fair by construction: the methods alternate within each round, the first rotating from round to round (A B C,
+# B C A, ...), each on a freshly created target database; before every run both servers get VACUUM (FREEZE,
+# ANALYZE) and CHECKPOINT (the first read after a load sets hint bits on every page and would slow whoever reads
+# first, and a checkpoint left over from the previous run would land in the next one).
+# Prints each method's median and range, per-step figures for Ferry (its own, from the state store) and the
+# floor, Ferry's ratio to each, the rounds Ferry won, and Ferry's peak RSS at SMALL and at ROWS rows.
+# Usage: bench/snapshot.sh [ROWS=5183352] [JOBS=2] [ROUNDS=5]
+#   METHODS="ferry floor pgcopydb dump" (any subset, ferry first in the list is not required)
+#   FERRY_JAVA_OPTS (default the launcher's -XX:+UseSerialGC -Xmx256m); SMALL=1000000 (memory check; 0 skips it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 trap cleanup_bench EXIT
 ROWS=${1:-5183352}
 JOBS=${2:-2}
+ROUNDS=${3:-5}
+METHODS=${METHODS:-ferry floor pgcopydb dump}
 SMALL=${SMALL:-1000000}
+JAVA_OPTS=${FERRY_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m}
 JAR=$(ferry_jar)
 export PGOPTIONS="-c client_min_messages=warning"
 sp=$(free_port); tp=$(free_port)
 start_cluster src "$sp"; start_cluster tgt "$tp" -c maintenance_work_mem=256MB
+
+PGCOPYDB=$(command -v pgcopydb || true)
+if [ -z "$PGCOPYDB" ] && [[ " $METHODS " == *" pgcopydb "* ]]; then
+  echo "(pgcopydb is not installed: skipped; install it, e.g. apt-get install pgcopydb, to compare with it)"
+  METHODS=${METHODS//pgcopydb/}
+fi
+read -r -a METHOD_LIST <<< "$METHODS"
 
 make_source() {  # make_source DB ROWS
   psql_at "$sp" -c "CREATE DATABASE $1"
@@ -37,96 +47,167 @@ make_source() {  # make_source DB ROWS
     SELECT gen_random_uuid(), timestamptz '2015-01-01 00:00+00' + g * interval '5 minutes', random() * 1000,
            1 + g % 10, 1 + g % 17, 1 + g % 5, g / 288, g % 288
     FROM generate_series(1, $2) g"
-  psql_at "$sp" -d "$1" -c "VACUUM ANALYZE data_fact"
-  psql_at "$sp" -d "$1" -Atc "SELECT count(*) FROM data_fact" >/dev/null  # warm the cache for every contender
 }
 
-reset_target() {
-  psql_at "$tp" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" -c "CHECKPOINT"
-  psql_at "$sp" -c "CHECKPOINT"
+settle() {  # settle DB: the same starting line for every run, on both servers
+  psql_at "$sp" -d "$1" -c "VACUUM (FREEZE, ANALYZE)" -c "CHECKPOINT"
+  psql_at "$tp" -d "$1" -c "VACUUM (FREEZE, ANALYZE)" -c "CHECKPOINT"
+}
+
+fresh_target() {  # fresh_target DB: an empty target database, no slot or publication left on the source
   psql_at "$sp" -d "$1" -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'ferry_slot'" \
     -c "DROP PUBLICATION IF EXISTS ferry_pub" >/dev/null
+  psql_at "$tp" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+  settle "$1"
 }
 
-check_target() {  # check_target DB ROWS: complete, and with its primary key
-  local n pk
+check_target() {  # check_target DB ROWS: complete, with its primary key and every index of the source
+  local n pk idx want
   n=$(psql_at "$tp" -d "$1" -Atc "SELECT count(*) FROM data_fact")
-  pk=$(psql_at "$tp" -d "$1" -Atc "SELECT count(*) FROM pg_constraint WHERE conrelid = 'data_fact'::regclass AND contype = 'p'")
-  [ "$n" = "$2" ] && [ "$pk" = 1 ] || { echo "FAIL: target $1 has $n rows and $pk primary key(s), expected $2 and 1" >&2; exit 1; }
+  pk=$(psql_at "$tp" -d "$1" -Atc "SELECT count(*) FROM pg_constraint WHERE conrelid = 'public.data_fact'::regclass AND contype = 'p'")
+  idx=$(psql_at "$tp" -d "$1" -Atc "SELECT count(*) FROM pg_index WHERE indrelid = 'public.data_fact'::regclass")
+  want=$(psql_at "$sp" -d "$1" -Atc "SELECT count(*) FROM pg_index WHERE indrelid = 'public.data_fact'::regclass")
+  [ "$n" = "$2" ] && [ "$pk" = 1 ] && [ "$idx" = "$want" ] || {
+    echo "FAIL: target $1 has $n rows, $pk primary key(s), $idx index(es); expected $2, 1, $want" >&2; exit 1; }
 }
 
-declare -A SECONDS_OF
-timed() {  # timed NAME command...: wall seconds into SECONDS_OF[NAME]
-  local name=$1; shift
-  local t0; t0=$(now_ms)
-  "$@"
-  SECONDS_OF[$name]=$(echo "scale=2; ($(now_ms) - $t0) / 1000" | bc -l)
-}
+secs() { echo "scale=3; ($2 - $1) / 1000" | bc -l; }
 
-RSS_KB=0
-ferry_snapshot() {  # ferry_snapshot DB [JVM options]: peak RSS into RSS_KB
-  local db=$1; shift
-  /usr/bin/time -f '%M' -o "$BENCH_DIR/rss" java "$@" -jar "$JAR" snapshot \
+# Results: TOTAL[method] and STEP[method:step] hold space-separated seconds, one per round.
+declare -A TOTAL STEP
+RSS_KB=()
+add() { TOTAL[$1]="${TOTAL[$1]:-} $2"; }
+add_step() { STEP[$1:$2]="${STEP[$1:$2]:-} $3"; }
+
+run_ferry() {  # run_ferry DB: also records Ferry's own step times (ferry.steps) and its peak RSS
+  local db=$1 t0 t1
+  t0=$(now_ms)
+  # shellcheck disable=SC2086
+  /usr/bin/time -f '%M' -o "$BENCH_DIR/rss" java $JAVA_OPTS -jar "$JAR" snapshot \
     --source "postgresql://postgres@127.0.0.1:$sp/$db" --target "postgresql://postgres@127.0.0.1:$tp/$db" \
-    --jobs "$JOBS" --progress none > "$BENCH_DIR/ferry-$db.log" 2>&1 || { cat "$BENCH_DIR/ferry-$db.log"; exit 1; }
-  RSS_KB=$(tail -1 "$BENCH_DIR/rss")
+    --jobs "$JOBS" --progress log > "$BENCH_DIR/ferry.log" 2>&1 || { cat "$BENCH_DIR/ferry.log"; exit 1; }
+  t1=$(now_ms)
+  LAST_RSS=$(tail -1 "$BENCH_DIR/rss")
+  LAST=$(secs "$t0" "$t1")
+  [ -z "${NO_STEPS:-}" ] || return 0
+  while IFS='|' read -r step s; do add_step ferry "$step" "$s"; done \
+    < <(psql_at "$tp" -d "$db" -Atc "SELECT step, round(seconds::numeric, 3) FROM ferry.steps")
+  add_step ferry jvm "$(echo "$LAST - $(psql_at "$tp" -d "$db" -Atc "SELECT sum(seconds) FROM ferry.steps")" | bc -l)"
 }
 
-floor() {
-  psql_at "$tp" -d big -c "CREATE TABLE data_fact (uuid uuid, timestamp timestamptz, value double precision,
-    fuel_id int, region_id int, power_id int, date_id int, time_id int)"
-  psql_at "$sp" -d big -c "COPY data_fact TO STDOUT (FORMAT binary)" | psql_at "$tp" -d big -c "COPY data_fact FROM STDIN (FORMAT binary)"
-  psql_at "$tp" -d big -c "ALTER TABLE data_fact ADD PRIMARY KEY (uuid)"
+run_floor() {  # run_floor DB: tables, copy, keys and indexes, each timed
+  local db=$1 t0 t1 t2 t3
+  t0=$(now_ms)
+  psql_at "$tp" -d "$db" -f "$BENCH_DIR/pre.sql" >/dev/null
+  t1=$(now_ms)
+  psql_at "$sp" -d "$db" -c "COPY public.data_fact TO STDOUT (FORMAT binary)" \
+    | psql_at "$tp" -d "$db" -c "COPY public.data_fact FROM STDIN (FORMAT binary)"
+  t2=$(now_ms)
+  psql_at "$tp" -d "$db" -f "$BENCH_DIR/post.sql" >/dev/null
+  t3=$(now_ms)
+  add_step floor tables "$(secs "$t0" "$t1")"; add_step floor copy "$(secs "$t1" "$t2")"
+  add_step floor indexes "$(secs "$t2" "$t3")"
+  LAST=$(secs "$t0" "$t3")
 }
 
-dump_restore() {
-  "$PGBIN/pg_dump" -Fc -h 127.0.0.1 -p "$sp" -U postgres -t data_fact big \
-    | "$PGBIN/pg_restore" -h 127.0.0.1 -p "$tp" -U postgres -d big --no-owner
-}
-
-PGCOPYDB=$(command -v pgcopydb || ls "$PGBIN/pgcopydb" 2>/dev/null || true)
-if [ -z "$PGCOPYDB" ]; then
-  (apt-get install -y -q pgcopydb >/dev/null 2>&1 || true)
-  PGCOPYDB=$(command -v pgcopydb || ls "$PGBIN/pgcopydb" 2>/dev/null || true)
-fi
-pgcopydb_clone() {
+run_pgcopydb() {
+  local db=$1 t0
   rm -rf "$BENCH_DIR/pgcopydb"
-  "$PGCOPYDB" clone --source "postgresql://postgres@127.0.0.1:$sp/big" --target "postgresql://postgres@127.0.0.1:$tp/big" \
-    --table-jobs 2 --index-jobs 2 --dir "$BENCH_DIR/pgcopydb" --no-owner --no-acl > "$BENCH_DIR/pgcopydb.log" 2>&1 \
-    || { tail -20 "$BENCH_DIR/pgcopydb.log"; return 1; }
+  t0=$(now_ms)
+  "$PGCOPYDB" clone --source "postgresql://postgres@127.0.0.1:$sp/$db" --target "postgresql://postgres@127.0.0.1:$tp/$db" \
+    --table-jobs "$JOBS" --index-jobs "$JOBS" --dir "$BENCH_DIR/pgcopydb" --no-owner --no-acl > "$BENCH_DIR/pgcopydb.log" 2>&1 \
+    || { tail -20 "$BENCH_DIR/pgcopydb.log"; exit 1; }
+  LAST=$(secs "$t0" "$(now_ms)")
 }
 
-echo "building the sources: $SMALL and $ROWS rows of data_fact ..."
-make_source small "$SMALL"
+run_dump() {
+  local db=$1 t0
+  t0=$(now_ms)
+  "$PGBIN/pg_dump" -Fc -h 127.0.0.1 -p "$sp" -U postgres -t public.data_fact "$db" \
+    | "$PGBIN/pg_restore" -h 127.0.0.1 -p "$tp" -U postgres -d "$db" --no-owner
+  LAST=$(secs "$t0" "$(now_ms)")
+}
+
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print ""; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+range() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}'; }
+
+echo "building the source: $ROWS rows of data_fact ..."
 make_source big "$ROWS"
 heap=$(psql_at "$sp" -d big -Atc "SELECT pg_size_pretty(pg_relation_size('data_fact'))")
 index=$(psql_at "$sp" -d big -Atc "SELECT pg_size_pretty(pg_relation_size('data_fact_pkey'))")
-echo "data_fact: $ROWS rows, heap $heap, primary key $index; target on the same host; --jobs $JOBS, $(nproc) cores"
+"$PGBIN/pg_dump" -h 127.0.0.1 -p "$sp" -U postgres -t public.data_fact --section=pre-data --no-owner big > "$BENCH_DIR/pre.sql"
+"$PGBIN/pg_dump" -h 127.0.0.1 -p "$sp" -U postgres -t public.data_fact --section=post-data --no-owner big > "$BENCH_DIR/post.sql"
+echo "data_fact: $ROWS rows, heap $heap, primary key $index; target on the same host; --jobs $JOBS, $(nproc) cores;"
+echo "methods: ${METHOD_LIST[*]}; $ROUNDS rounds; Ferry's JVM: $JAVA_OPTS"
 
-reset_target big; timed floor floor; check_target big "$ROWS"
-reset_target big; timed ferry ferry_snapshot big; check_target big "$ROWS"; rss_big=$RSS_KB
-reset_target small; ferry_snapshot small; check_target small "$SMALL"; rss_small=$RSS_KB
-# G1, the JVM's default, lets garbage pile up in a heap of up to a quarter of RAM before collecting it; the serial
-# collector in a small heap shows what Ferry really needs: buffers, not table size.
-SMALL_HEAP="-XX:+UseSerialGC -Xmx128m"
-reset_target small; ferry_snapshot small $SMALL_HEAP; check_target small "$SMALL"; rss_small_capped=$RSS_KB
-reset_target big; timed "ferry small heap" ferry_snapshot big $SMALL_HEAP; check_target big "$ROWS"; rss_big_capped=$RSS_KB
-reset_target big; timed "pg_dump|pg_restore" dump_restore; check_target big "$ROWS"
-if [ -n "$PGCOPYDB" ]; then
-  reset_target big
-  if timed pgcopydb pgcopydb_clone; then check_target big "$ROWS"; else unset 'SECONDS_OF[pgcopydb]'; fi
-else
-  echo "(pgcopydb is not installed and could not be: skipped)"
+n=${#METHOD_LIST[@]}
+declare -A ROUND_OF
+for ((r = 0; r < ROUNDS; r++)); do
+  line="round $((r + 1)):"
+  for ((i = 0; i < n; i++)); do
+    m=${METHOD_LIST[$(((i + r) % n))]}
+    fresh_target big
+    "run_$m" big
+    check_target big "$ROWS"
+    add "$m" "$LAST"
+    ROUND_OF[$m:$r]=$LAST
+    [ "$m" = ferry ] && RSS_KB+=("$LAST_RSS")
+    line="$line $m $LAST s"
+  done
+  echo "$line"
+done
+
+rss_small=""
+if [ "$SMALL" -gt 0 ] && [[ " ${METHOD_LIST[*]} " == *" ferry "* ]]; then
+  make_source small "$SMALL"
+  fresh_target small
+  NO_STEPS=1 run_ferry small; check_target small "$SMALL"; rss_small=$LAST_RSS
 fi
 
+ferry_med=$(echo "${TOTAL[ferry]:-}" | median)
 echo
-printf '%-20s %9s %12s %14s\n' method seconds rows/s "ferry is"
-for m in ferry "ferry small heap" floor pgcopydb "pg_dump|pg_restore"; do
-  s=${SECONDS_OF[$m]:-}
-  [ -n "$s" ] || continue
-  ratio=$(echo "scale=2; ${SECONDS_OF[ferry]} / $s" | bc -l)
-  printf '%-20s %9.2f %12.0f %13sx\n' "$m" "$s" "$(echo "$ROWS / $s" | bc -l)" "$ratio"
+printf '%-10s %9s %13s %12s %16s\n' method median range "rows/s" "ferry / method"
+for m in "${METHOD_LIST[@]}"; do
+  med=$(echo "${TOTAL[$m]}" | median)
+  ratio=$([ -n "$ferry_med" ] && echo "scale=2; $ferry_med / $med" | bc -l || echo "-")
+  printf '%-10s %8.2fs %12ss %12.0f %15sx\n' "$m" "$med" "$(echo "${TOTAL[$m]}" | range)" "$(echo "$ROWS / $med" | bc -l)" "$ratio"
 done
+
 echo
-echo "ferry peak RSS, default JVM heap: $((rss_small / 1024)) MB at $SMALL rows, $((rss_big / 1024)) MB at $ROWS rows"
-echo "ferry peak RSS, $SMALL_HEAP: $((rss_small_capped / 1024)) MB at $SMALL rows, $((rss_big_capped / 1024)) MB at $ROWS rows"
+echo "median seconds per step (ferry: its own figures from ferry.steps; 'jvm' is the rest of its wall time:"
+echo "JVM start, catalog checks, connections; floor: psql timings):"
+printf '%-10s' method
+steps="slot tables copy indexes constraints jvm"
+for s in $steps; do printf '%12s' "$s"; done; echo
+for m in ferry floor; do
+  [ -n "${TOTAL[$m]:-}" ] || continue
+  printf '%-10s' "$m"
+  for s in $steps; do
+    v=$(echo "${STEP[$m:$s]:-}" | median)
+    if [ -n "$v" ]; then printf '%12.2f' "$v"; else printf '%12s' -; fi
+  done
+  echo
+done
+
+if [ -n "$ferry_med" ]; then
+  echo
+  for m in "${METHOD_LIST[@]}"; do
+    [ "$m" = ferry ] && continue
+    wins=0
+    for ((r = 0; r < ROUNDS; r++)); do
+      [ "$(echo "${ROUND_OF[ferry:$r]} < ${ROUND_OF[$m:$r]}" | bc -l)" = 1 ] && wins=$((wins + 1))
+    done
+    echo "ferry faster than $m in $wins of $ROUNDS rounds"
+  done
+  rss_big=$(printf '%s\n' "${RSS_KB[@]}" | sort -n | tail -1)
+  echo "ferry peak RSS ($JAVA_OPTS): $((rss_big / 1024)) MB at $ROWS rows${rss_small:+, $((rss_small / 1024)) MB at $SMALL rows}"
+  echo
+  # The line README.md quotes.
+  printf 'README: Ferry %s s median (%s s) against the floor %s s (%s s), ratio %.2fx' "$ferry_med" \
+    "$(echo "${TOTAL[ferry]}" | range)" "$(echo "${TOTAL[floor]:-0}" | median)" "$(echo "${TOTAL[floor]:-}" | range)" \
+    "$(echo "scale=3; $ferry_med / $(echo "${TOTAL[floor]:-$ferry_med}" | median)" | bc -l)"
+  for m in pgcopydb dump; do
+    [ -n "${TOTAL[$m]:-}" ] && printf '; %s %s s (%s s)' "$m" "$(echo "${TOTAL[$m]}" | median)" "$(echo "${TOTAL[$m]}" | range)"
+  done
+  echo
+fi

@@ -14,8 +14,10 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -112,6 +114,11 @@ final class StatusCommand implements Callable<Integer> {
                     st.slot() == null ? "?" : st.slot().current(), st.position());
         }
         out.printf("switch    %s%n", sw.sentence());
+        if (!st.snapshotSteps().isEmpty()) {
+            out.printf("snapshot  %s%n", st.snapshotSteps().entrySet().stream()
+                    .map(e -> String.format(Locale.ROOT, "%s %.1f s", e.getKey().label(), e.getValue()))
+                    .collect(Collectors.joining(", ")));
+        }
         if (st.deadLetters() > 0) {
             out.printf("dead      %,d row(s) a transform rejected, in %s.dead_letters%n", st.deadLetters(), s.stateSchema());
         }
@@ -167,6 +174,9 @@ final class StatusCommand implements Callable<Integer> {
         m.put("dead_letters", st.deadLetters());
         m.put("stop_reason", st.lastStop() == null ? null : st.lastStop().reason());
         m.put("stopped_at", st.lastStop() == null ? null : st.lastStop().at().toString());
+        Map<String, Object> steps = new LinkedHashMap<>();
+        st.snapshotSteps().forEach((k, v) -> steps.put(k.key(), v));
+        m.put("snapshot_seconds", steps);
         m.put("tables", st.tables().stream().map(t -> {
             Map<String, Object> tm = new LinkedHashMap<>();
             tm.put("source", t.source());

@@ -221,4 +221,27 @@ class SnapshotIT extends SnapshotServers {
                 "split although its heap is far below the chunk size");
         assertEquals(digest(servers.source(), "toasty", "docs", "id"), digest(servers.target(), "toasty", "docs", "id"));
     }
+
+    @Test
+    void aTableCopiedWholeIsLoadedFrozenAndEveryStepIsTimed() {
+        createDatabases("frozen");
+        servers.source().execute("frozen", "CREATE TABLE small (id int PRIMARY KEY, v text); "
+                + "CREATE TABLE big (id int PRIMARY KEY, v text); "
+                + "INSERT INTO small SELECT g, 'v' || g FROM generate_series(1, 2000) g; "
+                + "INSERT INTO big SELECT g, repeat('v', 50) || g FROM generate_series(1, 30000) g");
+        FerryRun r = snapshot("frozen", "--chunk-size", "512kB", "--jobs", "2");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals("1 1", servers.target().queryValue("frozen", "SELECT count(*) || ' ' || count(*) FILTER "
+                + "(WHERE lower_bound IS NULL AND upper_bound IS NULL) FROM ferry.chunks WHERE source_name = 'small'"));
+        // The key build counted the visibility map: every page of the table copied whole is all-visible (COPY
+        // FREEZE); the table copied in ranges by several transactions was loaded the ordinary way.
+        assertEquals("t", servers.target().queryValue("frozen",
+                "SELECT relpages > 0 AND relallvisible = relpages FROM pg_class WHERE oid = 'small'::regclass"));
+        assertEquals("0", servers.target().queryValue("frozen", "SELECT relallvisible FROM pg_class WHERE oid = 'big'::regclass"));
+        assertEquals(digest(servers.source(), "frozen", "small", "id"), digest(servers.target(), "frozen", "small", "id"));
+        assertEquals(digest(servers.source(), "frozen", "big", "id"), digest(servers.target(), "frozen", "big", "id"));
+        assertEquals("constraints,copy,indexes,slot,tables", servers.target().queryValue("frozen",
+                "SELECT string_agg(step, ',' ORDER BY step) FROM ferry.steps WHERE seconds >= 0"));
+        assertTrue(r.out().contains("Steps: slot and snapshot "), r.all());
+    }
 }

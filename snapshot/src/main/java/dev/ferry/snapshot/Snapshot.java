@@ -16,6 +16,7 @@ import dev.ferry.core.state.ChunkState;
 import dev.ferry.core.state.DeferredIndex;
 import dev.ferry.core.state.Phase;
 import dev.ferry.core.state.RunInfo;
+import dev.ferry.core.state.SnapshotStep;
 import dev.ferry.core.state.StateStore;
 import dev.ferry.snapshot.SnapshotResult.TableResult;
 import dev.ferry.snapshot.internal.ChunkPlanner;
@@ -24,10 +25,12 @@ import dev.ferry.switchover.Sequences;
 import dev.ferry.snapshot.internal.Copier;
 import dev.ferry.snapshot.internal.CopyPool;
 import dev.ferry.snapshot.internal.ExportedSnapshot;
+import dev.ferry.snapshot.internal.Freeze;
 import dev.ferry.snapshot.internal.IndexBuilder;
 import dev.ferry.snapshot.internal.RateLimiter;
 import dev.ferry.snapshot.internal.SchemaBuilder;
 import dev.ferry.snapshot.internal.SlotMaker;
+import dev.ferry.snapshot.internal.StepClock;
 import dev.ferry.snapshot.internal.TableWork;
 import dev.ferry.transforms.Identifiers;
 import dev.ferry.transforms.TableId;
@@ -42,6 +45,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -129,6 +133,8 @@ public final class Snapshot {
                 // Exactly the tables published: one created meanwhile would be copied but never streamed.
                 Catalog catalog = readCatalog(coord, new ArrayList<>(pre.tables().keySet()));
                 Map<TableId, TableWork> works = works(catalog);
+                StepClock clock = new StepClock(t0);
+                clock.end(SnapshotStep.SLOT, store);
                 createSchema(store, coord, catalog, works);
                 ChunkPlanner planner = new ChunkPlanner(coord, o.chunkBytes());
                 List<ChunkState> chunks = new ArrayList<>();
@@ -138,10 +144,14 @@ public final class Snapshot {
                     }
                 }
                 store.addChunks(chunks);
-                Map<TableId, CopyPool.Timing> timings = copy(store, works, snap.name(), snap::release);
-                setSequences(coord, catalog, works);
-                coord.commit();
-                return finish(store, works, timings, snap.lsn(), o.slot(), o.publication(), false, t0);
+                clock.end(SnapshotStep.TABLES, store);
+                try (IndexBuilder indexes = indexBuilder(store, works)) {
+                    Map<TableId, CopyPool.Timing> timings = copy(store, works, indexes, snap.name(), snap::release);
+                    clock.end(SnapshotStep.COPY, store);
+                    setSequences(coord, catalog, works);
+                    coord.commit();
+                    return finish(store, works, indexes, clock, timings, snap.lsn(), o.slot(), o.publication(), false, t0);
+                }
             } finally {
                 snap.release();
             }
@@ -159,7 +169,7 @@ public final class Snapshot {
             Map<TableId, Lsn> resync = store.resyncLsns();
             List<DeferredIndex> deferred = store.deferredIndexes().missing();
             return new SnapshotResult(run.consistentLsn(), run.slot(), run.publication(), true, false, List.of(),
-                    resync, deferred, Duration.ofNanos(System.nanoTime() - t0));
+                    resync, deferred, Duration.ofNanos(System.nanoTime() - t0), store.stepSeconds());
         }
         requireSameSource(run);
         List<TableId> wanted = new ArrayList<>(store.tableStates().keySet());
@@ -167,7 +177,11 @@ public final class Snapshot {
             if (run.phase() == Phase.INDEXES) {
                 Map<TableId, TableWork> works = works(readCatalog(coord, wanted));
                 listener.message("the copy had finished; building keys and indexes");
-                return finish(store, works, Map.of(), run.consistentLsn(), run.slot(), run.publication(), true, t0);
+                StepClock clock = new StepClock(System.nanoTime());
+                try (IndexBuilder indexes = indexBuilder(store, works)) {
+                    return finish(store, works, indexes, clock, Map.of(), run.consistentLsn(), run.slot(),
+                            run.publication(), true, t0);
+                }
             }
             ExportedSnapshot snap = null;
             boolean original = run.snapshotName() != null && ExportedSnapshot.importInto(coord, run.snapshotName());
@@ -183,20 +197,27 @@ public final class Snapshot {
             try {
                 Catalog catalog = readCatalog(coord, wanted.isEmpty() ? o.tables() : wanted);
                 Map<TableId, TableWork> works = works(catalog);
+                StepClock clock = new StepClock(t0);
+                clock.end(SnapshotStep.SLOT, store);
                 createSchema(store, coord, catalog, works);
                 if (snap != null) {
                     replan(store, coord, works, snap.lsn());
                 }
+                clock.end(SnapshotStep.TABLES, store);
                 ExportedSnapshot s = snap;
                 String name = original ? run.snapshotName() : snap.name();
-                Map<TableId, CopyPool.Timing> timings = copy(store, works, name, () -> {
-                    if (s != null) {
-                        s.release();
-                    }
-                });
-                setSequences(coord, catalog, works);
-                coord.commit();
-                return finish(store, works, timings, run.consistentLsn(), run.slot(), run.publication(), true, t0);
+                try (IndexBuilder indexes = indexBuilder(store, works)) {
+                    Map<TableId, CopyPool.Timing> timings = copy(store, works, indexes, name, () -> {
+                        if (s != null) {
+                            s.release();
+                        }
+                    });
+                    clock.end(SnapshotStep.COPY, store);
+                    setSequences(coord, catalog, works);
+                    coord.commit();
+                    return finish(store, works, indexes, clock, timings, run.consistentLsn(), run.slot(),
+                            run.publication(), true, t0);
+                }
             } finally {
                 if (snap != null) {
                     snap.release();
@@ -393,8 +414,19 @@ public final class Snapshot {
         }
     }
 
-    private Map<TableId, CopyPool.Timing> copy(StateStore store, Map<TableId, TableWork> works, String snapshot,
-                                               Runnable release) {
+    /** Keys and indexes are built by table tree, each as soon as its tables are copied (resync LSNs are known now). */
+    private IndexBuilder indexBuilder(StateStore store, Map<TableId, TableWork> works) {
+        return new IndexBuilder(o.target(), listener::message, works, o.jobs(), store.resyncLsns());
+    }
+
+    private Map<TableId, CopyPool.Timing> copy(StateStore store, Map<TableId, TableWork> works, IndexBuilder indexes,
+                                               String snapshot, Runnable release) {
+        Set<TableId> freeze;
+        try (Connection c = Db.open(o.target(), "target", "snapshot")) {
+            freeze = Freeze.eligible(c, works.values());
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the target tables", "target", e);
+        }
         List<CopyPool.Job> jobs = new ArrayList<>();
         Map<TableId, long[]> done = new LinkedHashMap<>();
         for (ChunkState c : store.chunks()) {
@@ -404,7 +436,7 @@ public final class Snapshot {
             }
             done.computeIfAbsent(w.id(), k -> new long[1])[0] += c.rows();
             if (!c.done()) {
-                jobs.add(new CopyPool.Job(w, c));
+                jobs.add(new CopyPool.Job(w, c, freeze.contains(w.id()) && Freeze.whole(c)));
             }
         }
         for (TableWork w : works.values()) {
@@ -416,6 +448,7 @@ public final class Snapshot {
                 }
             }
         }
+        indexes.start(jobs.stream().map(j -> j.table().id()).collect(Collectors.toSet()));
         if (jobs.isEmpty()) {
             release.run();
             return Map.of();
@@ -428,13 +461,14 @@ public final class Snapshot {
                 .run(snapshot, jobs, o.jobs(), () -> {
                     release.run();
                     listener.message("every copy worker holds the snapshot; its exporting session is closed");
-                });
+                }, indexes::tableCopied);
         listener.copyFinished();
         return timings;
     }
 
-    private SnapshotResult finish(StateStore store, Map<TableId, TableWork> works, Map<TableId, CopyPool.Timing> timings,
-                                  Lsn consistent, String slot, String publication, boolean resumed, long t0) {
+    private SnapshotResult finish(StateStore store, Map<TableId, TableWork> works, IndexBuilder indexes, StepClock clock,
+                                  Map<TableId, CopyPool.Timing> timings, Lsn consistent, String slot, String publication,
+                                  boolean resumed, long t0) {
         store.setPhase(Phase.INDEXES);
         Map<TableId, long[]> totals = new LinkedHashMap<>();
         for (ChunkState c : store.chunks()) {
@@ -455,15 +489,19 @@ public final class Snapshot {
                 store.finishTable(w.id(), t[0], t[1], seconds);
             }
         }
-        listener.message("building primary keys and indexes");
+        clock.end(SnapshotStep.CONSTRAINTS, store); // the sequences, set after the copy
+        listener.message("building the primary keys and indexes left");
         Map<TableId, Lsn> resync = store.resyncLsns();
-        List<DeferredIndex> deferred = new IndexBuilder(o.target(), listener::message).build(works, o.jobs(), resync);
+        List<DeferredIndex> deferred = indexes.finish();
         store.deferredIndexes().add(deferred);
+        clock.end(SnapshotStep.INDEXES, store);
+        indexes.foreignKeys();
         if (o.objects() != null && !o.inPlace()) {
             ObjectMigration.afterCopy(o.source(), o.target(), objectScope(works), o.objects(), listener::message);
         }
+        clock.end(SnapshotStep.CONSTRAINTS, store);
         store.setPhase(Phase.STREAMING);
         return new SnapshotResult(consistent, slot, publication, false, resumed, tables, resync, deferred,
-                Duration.ofNanos(System.nanoTime() - t0));
+                Duration.ofNanos(System.nanoTime() - t0), clock.seconds());
     }
 }

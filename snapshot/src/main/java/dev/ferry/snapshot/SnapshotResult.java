@@ -2,6 +2,7 @@ package dev.ferry.snapshot;
 
 import dev.ferry.core.Lsn;
 import dev.ferry.core.state.DeferredIndex;
+import dev.ferry.core.state.SnapshotStep;
 import dev.ferry.transforms.TableId;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Map;
  *                      lost, with that snapshot's LSN: they are consistent only once the stream has passed it
  * @param deferred      secondary unique indexes and constraints of those tables, not built yet (recorded in the
  *                      state store; {@link DeferredBuilds} builds them once the stream has applied past their LSN)
+ * @param steps         seconds this run spent in each step (also added up in the state store for {@code ferry status})
  */
 public record SnapshotResult(
         Lsn consistentLsn,
@@ -28,7 +30,8 @@ public record SnapshotResult(
         List<TableResult> tables,
         Map<TableId, Lsn> resyncLsn,
         List<DeferredIndex> deferred,
-        Duration elapsed) {
+        Duration elapsed,
+        Map<SnapshotStep, Double> steps) {
 
     /**
      * @param seconds time spent copying this table in this run

@@ -3,7 +3,11 @@ package dev.ferry.cli.progress;
 import dev.ferry.snapshot.SnapshotResult;
 import dev.ferry.snapshot.SnapshotResult.TableResult;
 import java.io.PrintWriter;
+import dev.ferry.core.state.SnapshotStep;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The table printed when a snapshot ends: per table rows, size, seconds and rows per second, then totals. */
 public final class SummaryTable {
@@ -21,6 +25,9 @@ public final class SummaryTable {
         double secs = r.elapsed().toMillis() / 1000.0;
         out.printf(Locale.ROOT, format, "total", CopyProgress.rows(r.totalRows()), CopyProgress.size(r.totalBytes()),
                 String.format(Locale.ROOT, "%.1f", secs), secs > 0 ? CopyProgress.rows(Math.round(r.totalRows() / secs)) : "-");
+        if (!r.steps().isEmpty()) {
+            out.println(steps(r.steps()));
+        }
         out.println();
         out.println("Snapshot complete" + (r.resumed() ? " (continued from an interrupted run)" : "") + ": streaming starts at "
                 + r.consistentLsn() + " from slot \"" + r.slot() + "\" (publication \"" + r.publication() + "\").");
@@ -34,6 +41,13 @@ public final class SummaryTable {
         if (!r.deferred().isEmpty()) {
             out.println(r.deferred().size() + " unique index(es) wait until the stream has passed their table's position.");
         }
+    }
+
+    /** One line: the seconds of each step, in order ({@code Steps: slot and snapshot 0.3 s, copy 4.0 s, ...}). */
+    static String steps(Map<SnapshotStep, Double> steps) {
+        return "Steps: " + new EnumMap<>(steps).entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "%s %.1f s", e.getKey().label(), e.getValue()))
+                .collect(Collectors.joining(", "));
     }
 
     private static String label(TableResult t) {

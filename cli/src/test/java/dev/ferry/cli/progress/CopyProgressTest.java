@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.core.Lsn;
+import dev.ferry.core.state.SnapshotStep;
 import dev.ferry.snapshot.SnapshotResult;
 import dev.ferry.snapshot.SnapshotResult.TableResult;
 import dev.ferry.transforms.TableId;
@@ -51,10 +52,12 @@ class CopyProgressTest {
     void theSummaryListsEveryTableAndTheTotals() {
         StringWriter text = new StringWriter();
         SnapshotResult r = new SnapshotResult(Lsn.parse("0/16B3748"), "ferry_slot", "ferry_pub", false, false,
-                List.of(new TableResult(T, T, 5_183_352, 620_000_000, 5.0)), Map.of(), List.of(), Duration.ofSeconds(7));
+                List.of(new TableResult(T, T, 5_183_352, 620_000_000, 5.0)), Map.of(), List.of(), Duration.ofSeconds(7),
+                Map.of(SnapshotStep.SLOT, 0.25, SnapshotStep.COPY, 4.0, SnapshotStep.INDEXES, 2.5));
         SummaryTable.print(new PrintWriter(text), r);
         String out = text.toString();
         assertTrue(out.contains("public.data_fact      5,183,352   591.3 MB       5.0    1,036,670"), out);
         assertTrue(out.contains("streaming starts at 0/16B3748 from slot \"ferry_slot\""), out);
+        assertTrue(out.contains("Steps: slot and snapshot 0.3 s, copy 4.0 s, keys and indexes 2.5 s"), out);
     }
 }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where a run stands, read from the state store and (when reachable) the source: what {@code ferry status}
@@ -33,11 +34,12 @@ import java.util.List;
  *                      the sample), or the time since the last progress when the source wrote nothing meanwhile;
  *                      -1 when the source was not read
  * @param lastStop      why the last stream stopped on a failure (and has not streamed since), or null
+ * @param snapshotSteps seconds spent in each snapshot step so far (summed over the runs that continued it)
  */
 public record RunStatus(RunInfo run, String writer, Lsn applied, long changesApplied, double changesPerSecond,
                         Instant appliedAt, SlotState slot, String sourceProblem, Lsn position, long lagBytes,
                         double lagSeconds, String switchState, long deadLetters, List<TableState> tables,
-                        StateStore.Stop lastStop) {
+                        StateStore.Stop lastStop, Map<SnapshotStep, Double> snapshotSteps) {
 
     /** @param activePid the walsender reading the slot, or 0 */
     public record SlotState(boolean active, int activePid, Lsn confirmedFlush, Lsn restart, String walStatus,
@@ -93,7 +95,7 @@ public record RunStatus(RunInfo run, String writer, Lsn applied, long changesApp
             return new RunStatus(run, writer(store.connection(), store.schema()), applied, second[0], rate, at, slot,
                     problem, position, lag, lagSeconds, store.switchState().orElse(null),
                     count(store.connection(), "SELECT count(*) FROM " + q + ".dead_letters"), tables(store.connection(), q),
-                    store.lastStop().orElse(null));
+                    store.lastStop().orElse(null), store.stepSeconds());
         } catch (SQLException e) {
             throw ServerErrors.during("reading the run's state", src == null ? "target" : "source or target", e);
         } catch (InterruptedException e) {

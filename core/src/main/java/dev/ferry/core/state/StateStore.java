@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,7 @@ import java.util.Optional;
  * {@code record*} methods with their own connection.
  */
 public final class StateStore implements AutoCloseable {
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private final Connection c;
     private final String schema;
@@ -138,6 +139,12 @@ public final class StateStore implements AutoCloseable {
                 st.execute("ALTER TABLE " + q + ".run ADD COLUMN IF NOT EXISTS stop_reason text, "
                         + "ADD COLUMN IF NOT EXISTS stopped_at timestamptz");
                 st.execute("INSERT INTO " + q + ".meta VALUES (3)");
+            }
+            if (version < 4) {
+                // Seconds spent in each snapshot step, summed over the runs that continued it.
+                st.execute("CREATE TABLE " + q + ".steps (step text PRIMARY KEY, seconds double precision NOT NULL, "
+                        + "updated_at timestamptz NOT NULL DEFAULT now())");
+                st.execute("INSERT INTO " + q + ".meta VALUES (4)");
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {
@@ -405,6 +412,32 @@ public final class StateStore implements AutoCloseable {
     public void finishTable(TableId table, long rows, long bytes, double seconds) {
         update("UPDATE " + q + ".tables SET state = 'copied', rows = ?, bytes = ?, seconds = ? WHERE source_schema = ? "
                 + "AND source_name = ?", rows, bytes, seconds, table.schema(), table.name());
+    }
+
+    /** Adds {@code seconds} to the time recorded for a snapshot step (a resumed run adds its own). */
+    public void addStepSeconds(SnapshotStep step, double seconds) {
+        update("INSERT INTO " + q + ".steps (step, seconds) VALUES (?, ?) ON CONFLICT (step) DO UPDATE "
+                + "SET seconds = steps.seconds + excluded.seconds, updated_at = now()", step.key(), seconds);
+    }
+
+    /** The seconds recorded per snapshot step, in step order; steps not reached are absent. */
+    public Map<SnapshotStep, Double> stepSeconds() {
+        return stepSeconds(c, q);
+    }
+
+    static Map<SnapshotStep, Double> stepSeconds(Connection c, String q) {
+        Map<SnapshotStep, Double> out = new EnumMap<>(SnapshotStep.class);
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT step, seconds FROM " + q + ".steps")) {
+            while (rs.next()) {
+                SnapshotStep s = SnapshotStep.ofKey(rs.getString(1));
+                if (s != null) {
+                    out.put(s, rs.getDouble(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the state store", "target", e);
+        }
+        return out;
     }
 
     public List<ChunkState> chunks() {

@@ -10,6 +10,7 @@ import dev.ferry.transforms.Row;
 import dev.ferry.transforms.TransformChain;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,15 +62,27 @@ public final class Copier {
     /** Rows and COPY bytes written. */
     public record Copied(long rows, long bytes) {}
 
-    public Copied copy(Connection source, Connection target, TableWork w, ChunkState chunk)
+    /**
+     * @param freeze the chunk is the whole table and the target table is this copy's alone ({@link Freeze}): it is
+     *               truncated and loaded with {@code COPY ... FREEZE} in the chunk's transaction
+     */
+    public Copied copy(Connection source, Connection target, TableWork w, ChunkState chunk, boolean freeze)
             throws SQLException, InterruptedException {
-        String format = w.binary() ? " WITH (FORMAT binary)" : "";
+        List<String> options = new ArrayList<>();
+        if (w.binary()) {
+            options.add("FORMAT binary");
+        }
+        if (freeze) {
+            options.add("FREEZE");
+        }
+        String format = options.isEmpty() ? "" : " WITH (" + String.join(", ", options) + ")";
+        String readFormat = w.binary() ? " WITH (FORMAT binary)" : "";
         String where = ChunkPlanner.condition(w, chunk);
         String cols = TableWork.columnList(w.sourceColumns());
         String read = where.isEmpty() && w.passThrough()
-                ? "COPY " + w.id().quoted() + " (" + cols + ") TO STDOUT" + format
+                ? "COPY " + w.id().quoted() + " (" + cols + ") TO STDOUT" + readFormat
                 : "COPY (SELECT " + cols + " FROM ONLY " + w.id().quoted() + (where.isEmpty() ? "" : " WHERE " + where)
-                        + ") TO STDOUT" + format;
+                        + ") TO STDOUT" + readFormat;
         String write = "COPY " + w.targetId().quoted() + " (" + TableWork.columnList(w.targetColumns()) + ") FROM STDIN"
                 + format;
         CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(read);
@@ -78,6 +91,11 @@ public final class Copier {
             long rows;
             long bytes;
             try {
+                if (freeze) {
+                    try (Statement st = target.createStatement()) {
+                        st.execute("TRUNCATE ONLY " + w.targetId().quoted());
+                    }
+                }
                 in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(write);
             } catch (SQLException e) {
                 throw new TargetException(e);

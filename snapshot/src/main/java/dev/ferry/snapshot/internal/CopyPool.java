@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Runs the copy: {@code jobs} workers, each with one source session that imported the snapshot (one long
@@ -32,8 +33,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The first failure stops the others (their uncommitted chunk leaves nothing behind).
  */
 public final class CopyPool {
-    /** A chunk to copy and the table it belongs to. */
-    public record Job(TableWork table, ChunkState chunk) {}
+    /**
+     * A chunk to copy and the table it belongs to.
+     *
+     * @param freeze truncate the target table and load it with {@code COPY ... FREEZE} ({@link Freeze})
+     */
+    public record Job(TableWork table, ChunkState chunk, boolean freeze) {}
 
     /** Per table: when its first chunk started and last ended in this run, in nanoseconds. */
     public record Timing(long startNanos, long endNanos) {
@@ -62,9 +67,10 @@ public final class CopyPool {
 
     /**
      * Copies every job under {@code snapshot}; calls {@code imported} once every worker holds the snapshot (the
-     * exporting session may then end).
+     * exporting session may then end), and {@code tableCopied} from the worker that committed a table's last chunk.
      */
-    public Map<TableId, Timing> run(String snapshot, List<Job> jobs, int workers, Runnable imported) {
+    public Map<TableId, Timing> run(String snapshot, List<Job> jobs, int workers, Runnable imported,
+                                    Consumer<TableId> tableCopied) {
         List<Job> ordered = new ArrayList<>(jobs);
         ordered.sort(Comparator.comparingLong((Job j) -> -j.table().source().bytes())
                 .thenComparing(j -> j.table().id()).thenComparingInt(j -> j.chunk().chunk()));
@@ -87,7 +93,7 @@ public final class CopyPool {
             CompletionService<Void> done = new ExecutorCompletionService<>(pool);
             for (int i = 0; i < n; i++) {
                 done.submit(() -> {
-                    work(snapshot, queue, left, timings, ready, lookups);
+                    work(snapshot, queue, left, timings, ready, lookups, tableCopied);
                     return null;
                 });
             }
@@ -114,7 +120,8 @@ public final class CopyPool {
     }
 
     private void work(String snapshot, ConcurrentLinkedQueue<Job> queue, Map<TableId, AtomicInteger> left,
-                      Map<TableId, Timing> timings, CountDownLatch ready, boolean lookups) {
+                      Map<TableId, Timing> timings, CountDownLatch ready, boolean lookups,
+                      Consumer<TableId> tableCopied) {
         try (Connection src = Db.open(source, "source", "copy"); Connection tgt = Db.open(target, "target", "copy")) {
             if (!ExportedSnapshot.importInto(src, snapshot)) {
                 throw new FerryException(ExitCode.SERVER, "the exported snapshot " + snapshot + " is gone (its session "
@@ -137,7 +144,7 @@ public final class CopyPool {
                 long t0 = System.nanoTime();
                 Job j = job;
                 try {
-                    copier.copy(src, tgt, j.table(), j.chunk());
+                    copier.copy(src, tgt, j.table(), j.chunk(), j.freeze());
                 } catch (SQLException e) {
                     throw ServerErrors.during("copying " + j.table().id() + " (chunk " + j.chunk().chunk() + ")",
                             e instanceof Copier.TargetException ? "target" : "source", e);
@@ -147,6 +154,7 @@ public final class CopyPool {
                         (a, b) -> new Timing(Math.min(a.startNanos(), b.startNanos()), Math.max(a.endNanos(), b.endNanos())));
                 if (left.get(j.table().id()).decrementAndGet() == 0) {
                     listener.tableDone(j.table().id());
+                    tableCopied.accept(j.table().id());
                 }
             }
         } catch (SQLException e) {

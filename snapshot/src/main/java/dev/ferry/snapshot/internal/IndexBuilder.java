@@ -15,62 +15,117 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * After the copy: primary keys, unique and exclusion constraints and secondary indexes, built in parallel (one
- * task per table tree, since a partitioned parent's key is built on its partitions too), then foreign keys
- * {@code NOT VALID}. Statements that find their object already there are skipped, so a resumed run re-runs this.
+ * Primary keys, unique and exclusion constraints and secondary indexes, built in parallel (one task per table
+ * tree, since a partitioned parent's key is built on its partitions too), each tree as soon as all of its tables
+ * are copied, while other tables still copy; then foreign keys {@code NOT VALID}. Statements that find their
+ * object already there are skipped, so a resumed run re-runs this. A tree is only started once every chunk of it
+ * has committed, so a resume never truncates a table that has indexes (it truncates only tables caught mid-copy).
  *
  * <p>Unique indexes and constraints of tables copied from a fresh snapshot (resync) are not built: older changes
  * the stream replays could violate them until it has passed that snapshot's LSN. They are returned instead.
  */
-public final class IndexBuilder {
+public final class IndexBuilder implements AutoCloseable {
     /** duplicate_table (index exists), duplicate_object (constraint exists), invalid_table_definition (a 2nd key). */
     static final Set<String> ALREADY_THERE = Set.of("42P07", "42710", "42P16");
 
     private final ConnectionSpec target;
     private final Consumer<String> report;
+    private final Map<TableId, TableWork> works;
+    private final Map<TableId, Lsn> resync;
+    private final int jobs;
+    private final Map<TableId, List<TableWork>> trees = new LinkedHashMap<>();
+    private final Map<TableId, TableId> rootOf = new HashMap<>();
+    private final Map<TableId, AtomicInteger> waiting = new HashMap<>();
+    private final Set<TableId> submitted = ConcurrentHashMap.newKeySet();
+    private final Queue<Future<?>> builds = new ConcurrentLinkedQueue<>();
+    private final List<DeferredIndex> deferred = new CopyOnWriteArrayList<>();
+    private final ExecutorService pool;
+    private BuildSettings settings;
 
-    public IndexBuilder(ConnectionSpec target, Consumer<String> report) {
+    /**
+     * @param resync the tables copied from a fresh snapshot, with its LSN (their unique indexes wait)
+     */
+    public IndexBuilder(ConnectionSpec target, Consumer<String> report, Map<TableId, TableWork> works, int jobs,
+                        Map<TableId, Lsn> resync) {
         this.target = target;
         this.report = report;
+        this.works = works;
+        this.resync = Map.copyOf(resync);
+        this.jobs = jobs;
+        for (TableWork w : works.values()) {
+            TableId root = root(w.source(), works);
+            trees.computeIfAbsent(root, k -> new ArrayList<>()).add(w);
+            rootOf.put(w.id(), root);
+            waiting.computeIfAbsent(root, k -> new AtomicInteger());
+        }
+        int n = Math.max(1, Math.min(jobs, trees.size()));
+        this.pool = Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "ferry-index");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    public List<DeferredIndex> build(Map<TableId, TableWork> works, int jobs, Map<TableId, Lsn> resync) {
-        Map<TableId, List<TableWork>> trees = new LinkedHashMap<>();
-        for (TableWork w : works.values()) {
-            trees.computeIfAbsent(root(w.source(), works), k -> new ArrayList<>()).add(w);
+    /**
+     * Starts the trees none of whose tables has chunks left to copy ({@code copying} lists those that have); the
+     * others start as {@link #tableCopied} reports their tables.
+     */
+    public void start(Set<TableId> copying) {
+        int n = Math.max(1, Math.min(jobs, trees.size()));
+        try (Connection c = Db.open(target, "target", "index")) {
+            settings = BuildSettings.read(c, jobs, n);
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the target's settings", "target", e);
         }
-        List<DeferredIndex> deferred = new CopyOnWriteArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(jobs, trees.size())));
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (List<TableWork> tree : trees.values()) {
-                done.add(pool.submit(() -> {
-                    try (Connection c = Db.open(target, "target", "index")) {
-                        tune(c);
-                        for (TableWork w : tree) {
-                            buildTable(c, w, works, resync.get(w.id()), deferred);
-                        }
-                    }
-                    return null;
-                }));
+        report.accept("keys and indexes: up to " + n + " build(s) at once, " + settings.describe());
+        for (TableId t : copying) {
+            TableId root = rootOf.get(t);
+            if (root != null) {
+                waiting.get(root).incrementAndGet();
             }
-            for (Future<?> f : done) {
-                Copier.await(f);
-            }
-        } finally {
-            pool.shutdownNow();
         }
+        trees.keySet().stream().filter(r -> waiting.get(r).get() == 0).forEach(this::submit);
+    }
+
+    /** Every chunk of {@code table} has committed; its tree is built once all of its tables are. Thread-safe. */
+    public void tableCopied(TableId table) {
+        TableId root = rootOf.get(table);
+        if (root != null && waiting.get(root).decrementAndGet() == 0) {
+            submit(root);
+        }
+    }
+
+    /** Builds what is left and waits for every build; returns the unique indexes that wait for the stream. */
+    public List<DeferredIndex> finish() {
+        if (settings == null) {
+            start(Set.of());
+        }
+        trees.keySet().forEach(this::submit);
+        Future<?> f;
+        while ((f = builds.poll()) != null) {
+            Copier.await(f);
+        }
+        return List.copyOf(deferred);
+    }
+
+    /** Adds the foreign keys {@code NOT VALID}, once every key is built. */
+    public void foreignKeys() {
         try (Connection c = Db.open(target, "target", "index")) {
             for (TableWork w : works.values()) {
                 for (ConstraintInfo fk : w.source().foreignKeys()) {
@@ -80,7 +135,28 @@ public final class IndexBuilder {
         } catch (SQLException e) {
             throw ServerErrors.during("adding foreign keys", "target", e);
         }
-        return List.copyOf(deferred);
+    }
+
+    /** Stops builds not started; a build under way ends with its statement (or with the process). */
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+
+    private void submit(TableId root) {
+        if (!submitted.add(root)) {
+            return;
+        }
+        List<TableWork> tree = trees.get(root);
+        builds.add(pool.submit(() -> {
+            try (Connection c = Db.open(target, "target", "index"); Statement st = c.createStatement()) {
+                settings.apply(st);
+                for (TableWork w : tree) {
+                    buildTable(c, w, works, resync.get(w.id()), deferred);
+                }
+            }
+            return null;
+        }));
     }
 
     private static TableId root(TableInfo t, Map<TableId, TableWork> works) {
@@ -89,12 +165,6 @@ public final class IndexBuilder {
             r = works.get(r.parent()).source();
         }
         return r.id();
-    }
-
-    private static void tune(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("SET maintenance_work_mem = '256MB'");
-        }
     }
 
     private void buildTable(Connection c, TableWork w, Map<TableId, TableWork> works, Lsn resync,
