@@ -122,7 +122,8 @@ class SnapshotIT extends SnapshotServers {
     void aFinishedRunSaysSoAndDoesNothing() {
         createDatabases("finished");
         servers.source().execute("finished", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 10)");
-        assertEquals(0, snapshot("finished").exit());
+        FerryRun first = snapshot("finished");
+        assertEquals(0, first.exit(), first.all());
         servers.source().execute("finished", "INSERT INTO t VALUES (11)");
         FerryRun again = snapshot("finished");
         assertEquals(0, again.exit(), again.all());
@@ -234,9 +235,11 @@ class SnapshotIT extends SnapshotServers {
         assertEquals("1 1", servers.target().queryValue("frozen", "SELECT count(*) || ' ' || count(*) FILTER "
                 + "(WHERE lower_bound IS NULL AND upper_bound IS NULL) FROM ferry.chunks WHERE source_name = 'small'"));
         // The key build counted the visibility map: every page of the table copied whole is all-visible (COPY
-        // FREEZE); the table copied in ranges by several transactions was loaded the ordinary way.
+        // FREEZE; PostgreSQL 17 leaves the last, partly filled one out); the table copied in ranges by several
+        // transactions was loaded the ordinary way.
         assertEquals("t", servers.target().queryValue("frozen",
-                "SELECT relpages > 0 AND relallvisible = relpages FROM pg_class WHERE oid = 'small'::regclass"));
+                "SELECT relallvisible > 0 AND relallvisible >= relpages - 1 FROM pg_class WHERE oid = 'small'::regclass"),
+                servers.target().queryValue("frozen", "SELECT relpages || '/' || relallvisible || ' ' || version() FROM pg_class WHERE oid = 'small'::regclass") + r.all());
         assertEquals("0", servers.target().queryValue("frozen", "SELECT relallvisible FROM pg_class WHERE oid = 'big'::regclass"));
         assertEquals(digest(servers.source(), "frozen", "small", "id"), digest(servers.target(), "frozen", "small", "id"));
         assertEquals(digest(servers.source(), "frozen", "big", "id"), digest(servers.target(), "frozen", "big", "id"));
