@@ -246,5 +246,7 @@ class SnapshotIT extends SnapshotServers {
         assertEquals("constraints,copy,indexes,slot,tables", servers.target().queryValue("frozen",
                 "SELECT string_agg(step, ',' ORDER BY step) FROM ferry.steps WHERE seconds >= 0"));
         assertTrue(r.out().contains("Steps: slot and snapshot "), r.all());
+        // The servers are shared by this class and have few slots: leave none behind.
+        servers.source().execute("frozen", "SELECT pg_drop_replication_slot('slot_frozen')");
     }
 }
