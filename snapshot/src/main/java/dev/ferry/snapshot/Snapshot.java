@@ -9,6 +9,7 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.objects.LargeObjects;
 import dev.ferry.core.objects.ObjectMigration;
 import dev.ferry.core.objects.ObjectScope;
 import dev.ferry.core.objects.ObjectSteps;
@@ -461,6 +462,10 @@ public final class Snapshot {
         store.deferredIndexes().add(deferred);
         if (o.objects() != null && !o.inPlace()) {
             ObjectMigration.afterCopy(o.source(), o.target(), objectScope(works), o.objects(), listener::message);
+            LargeObjects.Pass lo = LargeObjects.copy(o.source(), o.target(), o.objects(), false, listener::message);
+            if (lo.written() + lo.unchanged() > 0) {
+                listener.message("large objects: " + lo.describe());
+            }
         }
         store.setPhase(Phase.STREAMING);
         return new SnapshotResult(consistent, slot, publication, false, resumed, tables, resync, deferred,
