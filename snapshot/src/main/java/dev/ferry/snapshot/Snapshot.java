@@ -43,6 +43,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -372,8 +373,10 @@ public final class Snapshot {
     private ObjectScope objectScope(Map<TableId, TableWork> works) {
         Map<TableId, TableId> tables = new LinkedHashMap<>();
         works.values().forEach(w -> tables.put(w.id(), w.targetId()));
-        return ObjectScope.of(tables, works.values().stream().filter(w -> !w.passThrough()).map(TableWork::id)
-                .collect(Collectors.toSet()), o.stateSchema(), o.publication());
+        Map<TableId, Set<String>> kept = new LinkedHashMap<>();
+        works.values().stream().filter(w -> !w.passThrough())
+                .forEach(w -> kept.put(w.id(), ObjectScope.kept(w.source().schema(), w.target())));
+        return ObjectScope.of(tables, kept.keySet(), kept, o.stateSchema(), o.publication());
     }
 
     /**

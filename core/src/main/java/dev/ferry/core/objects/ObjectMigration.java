@@ -48,7 +48,7 @@ public final class ObjectMigration implements ObjectSteps {
      * is not carried. Refuses SECURITY DEFINER functions under --no-owner: they would run as Ferry's role.
      */
     public static ObjectMigration read(Connection source, ObjectScope scope, ObjectOptions options, Consumer<String> log) {
-        ObjectSet objects = ObjectReader.read(source, scope, "source");
+        ObjectSet objects = options.choices().apply(ObjectReader.read(source, scope, "source"));
         refuseDefiners(objects, options);
         objects.skipped().forEach((what, why) -> log.accept("not carried: " + what + " (" + why + ")"));
         if (!objects.leftOut().isEmpty()) {
@@ -63,7 +63,7 @@ public final class ObjectMigration implements ObjectSteps {
      * under --no-owner, roles the target lacks without --create-roles.
      */
     public static void refuseEarly(Connection source, ConnectionSpec target, ObjectScope scope, ObjectOptions options) {
-        ObjectSet objects = ObjectReader.read(source, scope, "source");
+        ObjectSet objects = options.choices().apply(ObjectReader.read(source, scope, "source"));
         refuseDefiners(objects, options);
         if (!options.createRoles()) {
             try (Connection t = Db.open(target, "target", "objects")) {
@@ -151,7 +151,7 @@ public final class ObjectMigration implements ObjectSteps {
     public static void afterCopy(ConnectionSpec source, ConnectionSpec target, ObjectScope scope, ObjectOptions options,
                                  Consumer<String> log) {
         try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
-            ObjectSet objects = ObjectReader.read(s, scope, "source");
+            ObjectSet objects = options.choices().apply(ObjectReader.read(s, scope, "source"));
             ObjectWriter w = new ObjectWriter(t, scope.onTarget(), options, log);
             int views = w.refreshMaterializedViews(objects);
             int created = w.create(objects, Stage.AFTER_COPY);
@@ -184,14 +184,14 @@ public final class ObjectMigration implements ObjectSteps {
      * that give triggers and rules their source state once the stream stopped applying ({@link #applyStates}).
      */
     public static List<String> beforeSwitch(ConnectionSpec source, ConnectionSpec target, ObjectScope scope,
-                                            Consumer<String> log) {
+                                            ObjectOptions options, Consumer<String> log) {
         try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
-            ObjectSet objects = ObjectReader.read(s, scope, "source");
+            ObjectSet objects = options.choices().apply(ObjectReader.read(s, scope, "source"));
             int views = new ObjectWriter(t, scope.onTarget(), ObjectOptions.DEFAULT, log).refreshMaterializedViews(objects);
             if (views > 0) {
                 log.accept("Refreshed " + views + " materialized view(s) on the target.");
             }
-            for (Difference d : diff(s, t, scope, ObjectOptions.DEFAULT, true)) {
+            for (Difference d : diff(s, t, scope, options, true)) {
                 log.accept("differs: " + d.describe() + " (ferry diff shows it; create or change it on the target)");
             }
             return ObjectWriter.states(objects);
@@ -242,13 +242,13 @@ public final class ObjectMigration implements ObjectSteps {
      */
     public static List<Difference> diff(Connection source, Connection target, ObjectScope scope, ObjectOptions options,
                                         boolean beforeSwitch) {
-        ObjectSet s = ObjectReader.read(source, scope, "source");
+        ObjectSet s = options.choices().apply(ObjectReader.read(source, scope, "source"));
         ObjectSet t = ObjectReader.read(target, scope.onTarget(), "target");
         Map<String, SchemaObject> have = t.byKey();
         List<SchemaObject> rendered = new ArrayList<>();
         for (SchemaObject o : s.objects()) {
             SchemaObject h = have.get(o.key());
-            if ((o.kind() == Kind.VIEW || o.kind() == Kind.MATERIALIZED_VIEW) && h != null
+            if ((o.kind() == Kind.VIEW || o.kind() == Kind.MATERIALIZED_VIEW) && h != null && o.definition() != null
                     && !o.definition().equals(h.definition())) {
                 String text = ViewText.render(target, o.definition());
                 if (text != null) {
@@ -259,7 +259,8 @@ public final class ObjectMigration implements ObjectSteps {
             }
             rendered.add(o);
         }
-        return ObjectDiff.compare(new ObjectSet(rendered, s.skipped(), s.leftOut()), t, options, beforeSwitch);
+        return ObjectDiff.compare(new ObjectSet(rendered, s.skipped(), s.leftOut(), s.notCarried()), t, options,
+                beforeSwitch);
     }
 
     /** The roles the objects need that the target lacks (owners unless --no-owner, grantees unless --no-privileges). */
