@@ -26,7 +26,7 @@ final class ObjectChecks {
                     ObjectOptions options, List<Problem> out) throws SQLException {
         ObjectScope scope = ObjectScope.of(catalog, chain, stateSchema, null);
         ObjectSet objects = options.choices().apply(ObjectMigration.read(src, scope, "source"));
-        List<String> missing = ObjectMigration.missingRoles(objects, tgt, options);
+        List<String> missing = ObjectMigration.missingRoles(src, objects, tgt, options);
         if (!missing.isEmpty()) {
             out.add(options.createRoles()
                     ? Problem.info("roles", "Ferry will create role" + (missing.size() == 1 ? " " : "s ")

@@ -143,9 +143,12 @@ public final class LargeObjects {
         }
     }
 
-    /** The owners and grantees the target lacks: created under --create-roles, refused otherwise. */
-    private static void roles(Connection s, Connection t, Iterable<Entry> entries, ObjectOptions options,
-                              Consumer<String> log) throws SQLException {
+    /** The roles the large objects name: owners unless --no-owner, grantees unless --no-privileges. */
+    public static Set<String> roles(Connection source, ObjectOptions options) {
+        return roles(read(source, "source", false).values(), options);
+    }
+
+    private static Set<String> roles(Iterable<Entry> entries, ObjectOptions options) {
         Set<String> wanted = new LinkedHashSet<>();
         for (Entry e : entries) {
             if (!options.noOwner()) {
@@ -155,7 +158,13 @@ public final class LargeObjects {
                 wanted.addAll(Acl.roles(e.acl()));
             }
         }
-        List<String> missing = Roles.missing(t, wanted);
+        return wanted;
+    }
+
+    /** The owners and grantees the target lacks: created under --create-roles, refused otherwise. */
+    private static void roles(Connection s, Connection t, Iterable<Entry> entries, ObjectOptions options,
+                              Consumer<String> log) throws SQLException {
+        List<String> missing = Roles.missing(t, roles(entries, options));
         if (missing.isEmpty()) {
             return;
         }

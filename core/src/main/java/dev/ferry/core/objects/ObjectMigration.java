@@ -67,7 +67,7 @@ public final class ObjectMigration implements ObjectSteps {
         refuseDefiners(objects, options);
         if (!options.createRoles()) {
             try (Connection t = Db.open(target, "target", "objects")) {
-                List<String> missing = missingRoles(objects, t, options);
+                List<String> missing = missingRoles(source, objects, t, options);
                 if (!missing.isEmpty()) {
                     throw FerryException.usage(missingRolesSentence(missing));
                 }
@@ -106,7 +106,7 @@ public final class ObjectMigration implements ObjectSteps {
 
     @Override
     public void beforeTypes(Connection target) {
-        List<String> missing = missingRoles(objects, target, options);
+        List<String> missing = missingRoles(source, objects, target, options);
         if (!missing.isEmpty()) {
             if (!options.createRoles()) {
                 throw FerryException.usage(missingRolesSentence(missing));
@@ -263,10 +263,17 @@ public final class ObjectMigration implements ObjectSteps {
                 beforeSwitch);
     }
 
-    /** The roles the objects need that the target lacks (owners unless --no-owner, grantees unless --no-privileges). */
-    public static List<String> missingRoles(ObjectSet objects, Connection target, ObjectOptions options) {
+    /**
+     * The roles the objects and the large objects need that the target lacks (owners unless --no-owner, grantees
+     * unless --no-privileges).
+     */
+    public static List<String> missingRoles(Connection source, ObjectSet objects, Connection target,
+                                            ObjectOptions options) {
         try {
-            return Roles.missing(target, new ArrayList<>(objects.roles(!options.noOwner(), !options.noPrivileges())));
+            java.util.Set<String> wanted = new java.util.LinkedHashSet<>(objects.roles(!options.noOwner(),
+                    !options.noPrivileges()));
+            wanted.addAll(LargeObjects.roles(source, options));
+            return Roles.missing(target, new ArrayList<>(wanted));
         } catch (SQLException e) {
             throw ServerErrors.during("looking up roles", "target", e);
         }
