@@ -27,6 +27,10 @@ public final class LargeObjectStep {
     private final PrintWriter out;
     private boolean any;
 
+    /** Passes before the fence at most, and the number of changes a pass may find and still be the last. */
+    static final int PASSES = 3;
+    static final int FEW = 20;
+
     /**
      * @param copy           {@code --large-objects}
      * @param fenceHoldsThem true under the PgBouncer fence: no lo_* write through it passes while writes are held
@@ -48,10 +52,14 @@ public final class LargeObjectStep {
         } catch (SQLException e) {
             throw ServerErrors.during("counting large objects", "source", e);
         }
-        if (copy && any) {
-            out.println("Large objects before the fence: " + LargeObjects.copy(source, target, options, true, m -> out.println(m))
-                    .describe() + ".");
+        // Passes again while the last one found many changes: what is left for the window shrinks with each.
+        for (int pass = 1; copy && any && pass <= PASSES; pass++) {
+            LargeObjects.Pass p = LargeObjects.copy(source, target, options, true, m -> out.println(m));
+            out.println("Large objects before the fence: " + p.describe() + ".");
             out.flush();
+            if (p.written() + p.removed() <= FEW) {
+                break;
+            }
         }
     }
 

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * What Ferry does not carry and names instead: on purpose, event triggers (often the platform's own), publications
  * and subscriptions (replication set-ups of the old server, not of the new one); not yet, the user's own text search
- * configurations and dictionaries, operator classes and families, statistics objects, foreign-data wrappers, servers, user mappings and
+ * configurations and dictionaries, operator classes and families, foreign-data wrappers, servers, user mappings and
  * foreign tables (those of extensions come with their extension).
  */
 final class LeftOut {
@@ -23,7 +23,6 @@ final class LeftOut {
                 + "|| ' using ' || (SELECT amname FROM pg_am WHERE oid = x.opcmethod)"},
         {"operator family", "pg_opfamily", "x.opfnamespace::regnamespace::text || '.' || quote_ident(x.opfname) "
                 + "|| ' using ' || (SELECT amname FROM pg_am WHERE oid = x.opfmethod)"},
-        {"statistics object", "pg_statistic_ext", "x.stxnamespace::regnamespace::text || '.' || quote_ident(x.stxname)"},
         {"foreign-data wrapper", "pg_foreign_data_wrapper", "quote_ident(x.fdwname)"},
         {"foreign server", "pg_foreign_server", "quote_ident(x.srvname)"},
     };
