@@ -182,7 +182,12 @@ public final class LargeObjects {
         exec(t, "SELECT lo_create(" + oid + ")", "creating large object " + oid);
         long offset = 0;
         while (true) {
-            byte[] chunk = Queries.rows(s, "SELECT lo_get(?::oid, ?, ?)", rs -> rs.getBytes(1), oid, offset, CHUNK).get(0);
+            byte[] chunk;
+            try {
+                chunk = Queries.rows(s, "SELECT lo_get(?::oid, ?, ?)", rs -> rs.getBytes(1), oid, offset, CHUNK).get(0);
+            } catch (SQLException e) {
+                throw ServerErrors.during("reading large object " + oid, "source", e);
+            }
             if (chunk.length > 0) {
                 Queries.rows(t, "SELECT lo_put(?::oid, ?, ?)", rs -> 1, oid, offset, chunk);
             }
