@@ -44,7 +44,7 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Settings s = connection.resolve(true, true);
         CheckReport report = new Preflight(s.source(), s.target(), s.tables(), s.stateSchema())
-                .withObjects(objects.options()).withTransforms(Transforms.chain(s, null)).run();
+                .withObjects(objects.options(s)).withTransforms(Transforms.chain(s, null)).run();
         if (!report.unreachable()) {
             List<Problem> all = new java.util.ArrayList<>(report.problems());
             all.addAll(SchemaCheck.run(s));

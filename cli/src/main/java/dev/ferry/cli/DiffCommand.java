@@ -7,6 +7,7 @@ import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.diff.Difference;
 import dev.ferry.core.diff.SchemaDiff;
+import dev.ferry.core.objects.BodyMentions;
 import dev.ferry.core.objects.ObjectMigration;
 import dev.ferry.core.objects.ObjectScope;
 import dev.ferry.core.objects.ObjectSet;
@@ -56,6 +57,7 @@ final class DiffCommand implements Callable<Integer> {
         Catalog target;
         List<Difference> diffs;
         ObjectSet carried;
+        List<BodyMentions.Mention> mentions;
         try (Connection sc = Db.open(s.source(), "source", "diff"); Connection tc = Db.open(s.target(), "target", "diff")) {
             source = new CatalogReader(sc, s.stateSchema()).read(s.tables());
             List<TableId> targetTables = s.tables().isEmpty() ? List.of()
@@ -63,9 +65,10 @@ final class DiffCommand implements Callable<Integer> {
             target = new CatalogReader(tc, s.stateSchema()).read(targetTables);
             diffs = new ArrayList<>(SchemaDiff.compare(source, chain, target));
             ObjectScope scope = ObjectScope.of(source, chain, s.stateSchema(), null);
-            List<Difference> objectDiffs = ObjectMigration.diff(sc, tc, scope, objects.options(), streaming(s));
+            List<Difference> objectDiffs = ObjectMigration.diff(sc, tc, scope, objects.options(s), streaming(s));
             diffs.addAll(objectDiffs);
-            carried = ObjectMigration.read(sc, scope, "source");
+            carried = objects.options(s).choices().apply(ObjectMigration.read(sc, scope, "source"));
+            mentions = BodyMentions.find(sc, source, chain, scope, objects.options(s).choices());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -81,10 +84,12 @@ final class DiffCommand implements Callable<Integer> {
                 return m;
             }).toList());
             doc.put("not_carried", carried.skipped());
+            doc.put("body_mentions", mentions.stream().map(BodyMentions.Mention::sentence).toList());
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
         } else {
             diffs.forEach(d -> out.println("differs: " + d.describe()));
             carried.skipped().forEach((what, why) -> out.println("not carried: " + what + " (" + why + ")"));
+            mentions.forEach(m -> out.println("check: " + m.sentence()));
             out.println(diffs.isEmpty() ? "The target's schema matches the source after transforms ("
                     + source.tables().size() + " tables, " + carried.objects().size() + " objects around them)."
                     : diffs.size() + " difference(s) between the source after "

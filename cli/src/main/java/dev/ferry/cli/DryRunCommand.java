@@ -27,7 +27,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "dry-run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Read real rows of one source table, run the configured transforms on them, and show each row "
-                + "before and after, with the rows a transform filtered out or rejected and why.",
+                + "before and after, with the rows a transform filtered out or rejected and why; or, with --objects, "
+                + "the SQL that creates the objects around the tables.",
                 "Read-only: nothing is written on the source or the target (the source is read in a READ ONLY "
                         + "transaction; the target is not contacted)."})
 final class DryRunCommand implements Callable<Integer> {
@@ -37,8 +38,12 @@ final class DryRunCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
-    @Option(names = "--table", required = true, paramLabel = "TABLE", description = "The source table to sample.")
+    @Option(names = "--table", paramLabel = "TABLE", description = "The source table to sample.")
     String table;
+
+    @Option(names = "--objects", description = "Show instead the SQL that creates the objects around the tables on the "
+            + "target, stage by stage, with ferry.yml's objects: (replace, skip) applied, and what is not carried.")
+    boolean objects;
 
     @Option(names = "--limit", defaultValue = "10", paramLabel = "N", description = "Rows to read (default: ${DEFAULT-VALUE}).")
     int limit;
@@ -46,6 +51,13 @@ final class DryRunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Settings s = connection.resolve(true, false);
+        if (objects) {
+            return ObjectsDryRun.show(s, spec.commandLine().getOut());
+        }
+        if (table == null) {
+            throw FerryException.usage("dry-run needs --table TABLE (rows through the transforms) or --objects (the "
+                    + "objects' SQL)");
+        }
         TableId id = parseTable();
         PrintWriter out = spec.commandLine().getOut();
         try (Connection c = Db.open(s.source(), "source", "dry-run")) {

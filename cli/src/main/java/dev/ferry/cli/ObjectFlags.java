@@ -18,7 +18,8 @@ public final class ObjectFlags {
             + "privileges.")
     boolean noPrivileges;
 
-    ObjectOptions options() {
-        return new ObjectOptions(createRoles, noOwner, noPrivileges);
+    /** These flags with ferry.yml's {@code objects:}. */
+    ObjectOptions options(Settings s) {
+        return new ObjectOptions(createRoles, noOwner, noPrivileges, s.file().objectChoices());
     }
 }

@@ -60,7 +60,7 @@ public final class SnapshotFlags {
         Rate rate = Rate.parse(maxRate != null ? maxRate : s.file().maxRate());
         return SnapshotOptions.of(s.source(), s.target()).withTables(s.tables()).withStateSchema(s.stateSchema())
                 .withJobs(j).withSlot(slot, publication, Duration.ofSeconds(slotTimeoutSeconds))
-                .withCopy(truncateTarget, rate, bytes(chunkSize)).withObjects(objects.options());
+                .withCopy(truncateTarget, rate, bytes(chunkSize)).withObjects(objects.options(s));
     }
 
     static long bytes(String text) {

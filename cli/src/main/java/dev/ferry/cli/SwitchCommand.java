@@ -1,8 +1,10 @@
 package dev.ferry.cli;
 
 import dev.ferry.switchover.Fence;
+import dev.ferry.switchover.LargeObjectStep;
 import dev.ferry.switchover.LockFence;
 import dev.ferry.core.objects.ObjectMigration;
+import dev.ferry.core.objects.ObjectOptions;
 import dev.ferry.core.objects.ObjectScope;
 import dev.ferry.switchover.MigratedTables;
 import dev.ferry.transforms.TableId;
@@ -78,6 +80,12 @@ final class SwitchCommand implements Callable<Integer> {
             + "be carried to the target (you set it there yourself); repeat for each.")
     List<String> skipSequences = new ArrayList<>();
 
+    @Option(names = "--large-objects", description = "Copy the large objects (pg_largeobject) that changed since the "
+            + "snapshot again before holding writes and, with --fence pgbouncer (which holds lo_* writes too), once more "
+            + "while writes are held, the time it takes printed; with --fence lock, those changed after the first copy are "
+            + "named as left behind. Without it, every large object that differs is named.")
+    boolean largeObjects;
+
     @Option(names = "--abort", description = "Undo an unfinished switch whose traffic step has not begun (resume "
             + "PgBouncer, lift the source's write protection); the stream continues. Says so when it is too late.")
     boolean abort;
@@ -96,11 +104,16 @@ final class SwitchCommand implements Callable<Integer> {
             }
             ObjectScope scope = objectScope(s, store, publication);
             List<List<String>> states = new ArrayList<>();
+            ObjectOptions objectOptions = new ObjectOptions(false, false, false, s.file().objectChoices());
+            LargeObjectStep lo = new LargeObjectStep(s.source(), s.target(), objectOptions, largeObjects,
+                    "pgbouncer".equals(fenceKind), out);
             Switchover.Options options = new Switchover.Options(parseDuration(timeout), sequenceMargin, then,
                     java.util.Set.copyOf(skipSequences), () -> {
                         DeferredBuilds.requireBuilt(store);
-                        states.add(ObjectMigration.beforeSwitch(s.source(), s.target(), scope, out::println));
+                        states.add(ObjectMigration.beforeSwitch(s.source(), s.target(), scope, objectOptions,
+                                out::println));
                         out.flush();
+                        lo.beforeFence();
                     }, () -> {
                         // A switch finishing an interrupted one did not run the steps before the fence.
                         if (states.isEmpty()) {
@@ -108,6 +121,7 @@ final class SwitchCommand implements Callable<Integer> {
                         } else {
                             ObjectMigration.applyStates(s.target(), states.get(0));
                         }
+                        lo.inWindow();
                     });
             MigratedTables tables = MigratedTables.read(s.source(), publication);
             Switchover sw = new Switchover(s.source(), s.target(), store, fence(s, tables), tables, out);
@@ -124,6 +138,7 @@ final class SwitchCommand implements Callable<Integer> {
                         + "fence %s in %d ms, %d sequence(s) set).%n", s.target().address(), r.heldMillis(),
                         r.heldWithoutHookMillis(), r.fence(), r.drainMillis(), r.sequences());
                 out.println("Held window: " + r.timings() + ".");
+                lo.afterSwitch();
             }
             return 0;
         }

@@ -85,6 +85,9 @@ class ObjectsIT extends WithServers {
             UNION ALL SELECT 'sequence ' || s.seqrelid::regclass::text, format_type(s.seqtypid, NULL), s.seqstart::text,
               s.seqincrement::text, s.seqmax::text, s.seqcycle::text FROM pg_sequence s
               JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'objs'
+            UNION ALL SELECT 'statistics ' || s.stxname, pg_get_userbyid(s.stxowner), NULL,
+              obj_description(s.oid, 'pg_statistic_ext'), pg_get_statisticsobjdef(s.oid), NULL FROM pg_statistic_ext s
+              JOIN pg_namespace n ON n.oid = s.stxnamespace WHERE n.nspname = 'objs'
             ORDER BY 1, 2, 3, 4, 5""";
 
     /** What the application asks: through the views, the functions, the aggregate, the operator and the cast. */

@@ -9,6 +9,7 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.objects.LargeObjects;
 import dev.ferry.core.objects.ObjectMigration;
 import dev.ferry.core.objects.ObjectScope;
 import dev.ferry.core.objects.ObjectSteps;
@@ -392,8 +393,10 @@ public final class Snapshot {
     private ObjectScope objectScope(Map<TableId, TableWork> works) {
         Map<TableId, TableId> tables = new LinkedHashMap<>();
         works.values().forEach(w -> tables.put(w.id(), w.targetId()));
-        return ObjectScope.of(tables, works.values().stream().filter(w -> !w.passThrough()).map(TableWork::id)
-                .collect(Collectors.toSet()), o.stateSchema(), o.publication());
+        Map<TableId, Set<String>> kept = new LinkedHashMap<>();
+        works.values().stream().filter(w -> !w.passThrough())
+                .forEach(w -> kept.put(w.id(), ObjectScope.kept(w.source().schema(), w.target())));
+        return ObjectScope.of(tables, kept.keySet(), kept, o.stateSchema(), o.publication());
     }
 
     /**
@@ -498,6 +501,10 @@ public final class Snapshot {
         indexes.foreignKeys();
         if (o.objects() != null && !o.inPlace()) {
             ObjectMigration.afterCopy(o.source(), o.target(), objectScope(works), o.objects(), listener::message);
+            LargeObjects.Pass lo = LargeObjects.copy(o.source(), o.target(), o.objects(), false, listener::message);
+            if (lo.written() + lo.unchanged() > 0) {
+                listener.message("large objects: " + lo.describe());
+            }
         }
         clock.end(SnapshotStep.CONSTRAINTS, store);
         store.setPhase(Phase.STREAMING);

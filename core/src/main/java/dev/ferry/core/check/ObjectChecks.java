@@ -1,9 +1,7 @@
 package dev.ferry.core.check;
 
 import dev.ferry.core.catalog.Catalog;
-import dev.ferry.core.catalog.TableInfo;
-import dev.ferry.transforms.Column;
-import dev.ferry.transforms.TableSchema;
+import dev.ferry.core.objects.BodyMentions;
 import dev.ferry.core.objects.ObjectMigration;
 import dev.ferry.core.objects.ObjectOptions;
 import dev.ferry.core.objects.ObjectScope;
@@ -27,8 +25,8 @@ final class ObjectChecks {
     static void run(Connection src, Connection tgt, Catalog catalog, TransformChain chain, String stateSchema,
                     ObjectOptions options, List<Problem> out) throws SQLException {
         ObjectScope scope = ObjectScope.of(catalog, chain, stateSchema, null);
-        ObjectSet objects = ObjectMigration.read(src, scope, "source");
-        List<String> missing = ObjectMigration.missingRoles(objects, tgt, options);
+        ObjectSet objects = options.choices().apply(ObjectMigration.read(src, scope, "source"));
+        List<String> missing = ObjectMigration.missingRoles(src, objects, tgt, options);
         if (!missing.isEmpty()) {
             out.add(options.createRoles()
                     ? Problem.info("roles", "Ferry will create role" + (missing.size() == 1 ? " " : "s ")
@@ -56,55 +54,22 @@ final class ObjectChecks {
         if (Sql.row(tgt, "SELECT current_setting('server_version_num')::int >= 170000", rs -> rs.getBoolean(1))) {
             searchPath(src, scope, out);
         }
-        namesInBodies(src, catalog, chain, scope, out);
+        for (BodyMentions.Mention m : BodyMentions.find(src, catalog, chain, scope, options.choices())) {
+            out.add(Problem.warning("object_uses_reshaped", m.sentence()));
+        }
         long largeObjects = Sql.row(src, "SELECT count(*) FROM pg_largeobject_metadata", rs -> rs.getLong(1));
         if (largeObjects > 0) {
             out.add(Problem.warning("large_objects", "the source database holds " + largeObjects + " large object"
-                    + (largeObjects == 1 ? "" : "s") + " (pg_largeobject), which logical replication does not carry and "
-                    + "Ferry does not copy: they are left behind; move them yourself (lo_export/lo_import) before the "
-                    + "switch, or store them in bytea columns"));
+                    + (largeObjects == 1 ? "" : "s") + " (pg_largeobject); the snapshot copies them with their OIDs, but "
+                    + "logical replication does not carry later lo_* writes and the lock fence does not hold them: pass "
+                    + "--large-objects to ferry switch to copy the changed ones again before the fence (and, with --fence "
+                    + "pgbouncer, once more while writes are held); otherwise changes made after the snapshot are left behind"));
         }
         objects.skipped().forEach((what, why) -> out.add(Problem.warning("object_not_carried", what
                 + " is not carried: " + why)));
         if (!objects.leftOut().isEmpty()) {
             out.add(Problem.info("objects_left_out", "left out: " + String.join(", ", objects.leftOut())
                     + "; Ferry does not carry these, create them on the target if it needs them"));
-        }
-    }
-
-    /**
-     * pg_depend does not see into PL/pgSQL bodies or SQL kept as strings: a function whose text mentions a table or
-     * column a transform renames or drops would fail on the target. A text search of the body, nothing more.
-     */
-    private static void namesInBodies(Connection src, Catalog catalog, TransformChain chain, ObjectScope scope,
-                                      List<Problem> out) throws SQLException {
-        List<String> gone = new java.util.ArrayList<>();
-        for (TableInfo t : catalog.tables().values()) {
-            if (chain.passesThrough(t.id())) {
-                continue;
-            }
-            TableSchema mapped = chain.mapSchema(t.schema());
-            if (!mapped.id().name().equals(t.id().name())) {
-                gone.add(t.id().name());
-            }
-            for (Column c : t.schema().columns()) {
-                if (mapped.column(c.name()).isEmpty()) {
-                    gone.add(c.name());
-                }
-            }
-        }
-        if (gone.isEmpty()) {
-            return;
-        }
-        List<String[]> hits = Sql.rows(src, "SELECT (pg_identify_object('pg_proc'::regclass, p.oid, 0)).identity, w "
-                + "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, unnest(?::text[]) w "
-                + "WHERE n.nspname = ANY(?::text[]) AND p.prosrc ~* ('\\m' || regexp_replace(w, '([^a-zA-Z0-9_])', "
-                + "'\\\\\\1', 'g') || '\\M') ORDER BY 1, 2", rs -> new String[] {rs.getString(1), rs.getString(2)},
-                Sql.textArray(src, gone), Sql.textArray(src, scope.schemas()));
-        for (String[] h : hits) {
-            out.add(Problem.warning("object_uses_reshaped", "function " + h[0] + " mentions \"" + h[1] + "\" in its body, "
-                    + "a name a transform renames or drops; it is created as it is, so check that it still works on "
-                    + "the target, or change it there after the snapshot"));
         }
     }
 

@@ -48,7 +48,7 @@ public final class ObjectMigration implements ObjectSteps {
      * is not carried. Refuses SECURITY DEFINER functions under --no-owner: they would run as Ferry's role.
      */
     public static ObjectMigration read(Connection source, ObjectScope scope, ObjectOptions options, Consumer<String> log) {
-        ObjectSet objects = ObjectReader.read(source, scope, "source");
+        ObjectSet objects = options.choices().apply(ObjectReader.read(source, scope, "source"));
         refuseDefiners(objects, options);
         objects.skipped().forEach((what, why) -> log.accept("not carried: " + what + " (" + why + ")"));
         if (!objects.leftOut().isEmpty()) {
@@ -63,11 +63,11 @@ public final class ObjectMigration implements ObjectSteps {
      * under --no-owner, roles the target lacks without --create-roles.
      */
     public static void refuseEarly(Connection source, ConnectionSpec target, ObjectScope scope, ObjectOptions options) {
-        ObjectSet objects = ObjectReader.read(source, scope, "source");
+        ObjectSet objects = options.choices().apply(ObjectReader.read(source, scope, "source"));
         refuseDefiners(objects, options);
         if (!options.createRoles()) {
             try (Connection t = Db.open(target, "target", "objects")) {
-                List<String> missing = missingRoles(objects, t, options);
+                List<String> missing = missingRoles(source, objects, t, options);
                 if (!missing.isEmpty()) {
                     throw FerryException.usage(missingRolesSentence(missing));
                 }
@@ -106,7 +106,7 @@ public final class ObjectMigration implements ObjectSteps {
 
     @Override
     public void beforeTypes(Connection target) {
-        List<String> missing = missingRoles(objects, target, options);
+        List<String> missing = missingRoles(source, objects, target, options);
         if (!missing.isEmpty()) {
             if (!options.createRoles()) {
                 throw FerryException.usage(missingRolesSentence(missing));
@@ -151,7 +151,7 @@ public final class ObjectMigration implements ObjectSteps {
     public static void afterCopy(ConnectionSpec source, ConnectionSpec target, ObjectScope scope, ObjectOptions options,
                                  Consumer<String> log) {
         try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
-            ObjectSet objects = ObjectReader.read(s, scope, "source");
+            ObjectSet objects = options.choices().apply(ObjectReader.read(s, scope, "source"));
             ObjectWriter w = new ObjectWriter(t, scope.onTarget(), options, log);
             int views = w.refreshMaterializedViews(objects);
             int created = w.create(objects, Stage.AFTER_COPY);
@@ -184,14 +184,14 @@ public final class ObjectMigration implements ObjectSteps {
      * that give triggers and rules their source state once the stream stopped applying ({@link #applyStates}).
      */
     public static List<String> beforeSwitch(ConnectionSpec source, ConnectionSpec target, ObjectScope scope,
-                                            Consumer<String> log) {
+                                            ObjectOptions options, Consumer<String> log) {
         try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
-            ObjectSet objects = ObjectReader.read(s, scope, "source");
+            ObjectSet objects = options.choices().apply(ObjectReader.read(s, scope, "source"));
             int views = new ObjectWriter(t, scope.onTarget(), ObjectOptions.DEFAULT, log).refreshMaterializedViews(objects);
             if (views > 0) {
                 log.accept("Refreshed " + views + " materialized view(s) on the target.");
             }
-            for (Difference d : diff(s, t, scope, ObjectOptions.DEFAULT, true)) {
+            for (Difference d : diff(s, t, scope, options, true)) {
                 log.accept("differs: " + d.describe() + " (ferry diff shows it; create or change it on the target)");
             }
             return ObjectWriter.states(objects);
@@ -242,13 +242,13 @@ public final class ObjectMigration implements ObjectSteps {
      */
     public static List<Difference> diff(Connection source, Connection target, ObjectScope scope, ObjectOptions options,
                                         boolean beforeSwitch) {
-        ObjectSet s = ObjectReader.read(source, scope, "source");
+        ObjectSet s = options.choices().apply(ObjectReader.read(source, scope, "source"));
         ObjectSet t = ObjectReader.read(target, scope.onTarget(), "target");
         Map<String, SchemaObject> have = t.byKey();
         List<SchemaObject> rendered = new ArrayList<>();
         for (SchemaObject o : s.objects()) {
             SchemaObject h = have.get(o.key());
-            if ((o.kind() == Kind.VIEW || o.kind() == Kind.MATERIALIZED_VIEW) && h != null
+            if ((o.kind() == Kind.VIEW || o.kind() == Kind.MATERIALIZED_VIEW) && h != null && o.definition() != null
                     && !o.definition().equals(h.definition())) {
                 String text = ViewText.render(target, o.definition());
                 if (text != null) {
@@ -259,13 +259,21 @@ public final class ObjectMigration implements ObjectSteps {
             }
             rendered.add(o);
         }
-        return ObjectDiff.compare(new ObjectSet(rendered, s.skipped(), s.leftOut()), t, options, beforeSwitch);
+        return ObjectDiff.compare(new ObjectSet(rendered, s.skipped(), s.leftOut(), s.notCarried()), t, options,
+                beforeSwitch);
     }
 
-    /** The roles the objects need that the target lacks (owners unless --no-owner, grantees unless --no-privileges). */
-    public static List<String> missingRoles(ObjectSet objects, Connection target, ObjectOptions options) {
+    /**
+     * The roles the objects and the large objects need that the target lacks (owners unless --no-owner, grantees
+     * unless --no-privileges).
+     */
+    public static List<String> missingRoles(Connection source, ObjectSet objects, Connection target,
+                                            ObjectOptions options) {
         try {
-            return Roles.missing(target, new ArrayList<>(objects.roles(!options.noOwner(), !options.noPrivileges())));
+            java.util.Set<String> wanted = new java.util.LinkedHashSet<>(objects.roles(!options.noOwner(),
+                    !options.noPrivileges()));
+            wanted.addAll(LargeObjects.roles(source, options));
+            return Roles.missing(target, new ArrayList<>(wanted));
         } catch (SQLException e) {
             throw ServerErrors.during("looking up roles", "target", e);
         }

@@ -15,13 +15,20 @@ import java.util.Set;
  * @param objects  everything carried, in the order it is created
  * @param skipped  objects of the migrated schemas that are not carried, each title with the reason
  * @param leftOut  what Ferry never carries and names instead: event triggers, publications, subscriptions
+ * @param notCarried the objects named in {@code skipped}, as read (for {@link ObjectChoices#apply})
  */
-public record ObjectSet(List<SchemaObject> objects, Map<String, String> skipped, List<String> leftOut) {
+public record ObjectSet(List<SchemaObject> objects, Map<String, String> skipped, List<String> leftOut,
+                        List<SchemaObject> notCarried) {
 
     public ObjectSet {
         objects = List.copyOf(objects);
         skipped = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(skipped));
         leftOut = List.copyOf(leftOut);
+        notCarried = List.copyOf(notCarried);
+    }
+
+    public ObjectSet(List<SchemaObject> objects, Map<String, String> skipped, List<String> leftOut) {
+        this(objects, skipped, leftOut, List.of());
     }
 
     /** By {@link SchemaObject#key()}. */

@@ -92,6 +92,9 @@ public record SchemaObject(Kind kind, String identity, String parent, String nam
         TRIGGER("trigger", "TRIGGER", null),
         RULE("rule", "RULE", null),
         POLICY("policy", "POLICY", null),
+        STATISTICS("statistics object", "STATISTICS", null),
+        /** Not read with the schemas' objects: {@link LargeObjects} carries them, identity being the OID. */
+        LARGE_OBJECT("large object", "LARGE OBJECT", "LARGE OBJECT"),
         DEFAULT_PRIVILEGES("default privileges", null, null);
 
         private final String label;

@@ -18,7 +18,7 @@ public final class Acl {
      * SQL for the sorted items of an ACL column, the default ({@code acldefault(type, owner)}) standing in for NULL,
      * so two servers compare item by item.
      */
-    static String items(String acl, char type, String owner) {
+    public static String items(String acl, char type, String owner) {
         return items("coalesce(" + acl + ", acldefault('" + type + "', " + owner + "))");
     }
 
@@ -54,7 +54,7 @@ public final class Acl {
      *
      * @param withOwner false under --no-owner: the owner's own items are left to whoever owns it on the target
      */
-    static List<String> grants(SchemaObject o, boolean withOwner) {
+    public static List<String> grants(SchemaObject o, boolean withOwner) {
         String kw = o.kind().grantKeyword();
         if (o.acl() == null || o.defaultAcl() || kw == null) {
             return List.of();

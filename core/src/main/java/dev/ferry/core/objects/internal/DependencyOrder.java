@@ -66,7 +66,7 @@ final class DependencyOrder {
             } else if (e.refIsTable && x.tables.containsKey(e.refObjId)) {
                 if (x.reshaped.contains(e.refObjId)) {
                     excluded.putIfAbsent(from, "it uses " + e.refTitle + ", which a transform reshapes: give its new "
-                            + "definition on the target yourself");
+                            + "definition in ferry.yml (objects: replace:), or skip it there");
                 } else if (stage.get(from).compareTo(Stage.AFTER_TABLES) < 0) {
                     stage.put(from, Stage.AFTER_TABLES);
                 }

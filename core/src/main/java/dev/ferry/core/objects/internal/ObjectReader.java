@@ -60,16 +60,25 @@ public final class ObjectReader {
         all.addAll(DefaultPrivileges.read(x));
         Map<String, String> skipped = new LinkedHashMap<>();
         List<SchemaObject> kept = new ArrayList<>();
+        List<SchemaObject> notCarried = new ArrayList<>();
         for (SchemaObject o : all) {
-            if (o.kind() == Kind.COLUMN && x.reshaped.contains(o.oid())) {
-                skipped.put(o.title(), "its table is reshaped by a transform, so the column may have another name or "
-                        + "type on the target: set its comment and privileges there yourself");
+            if (o.kind() == Kind.COLUMN && x.reshaped.contains(o.oid()) && !x.keptColumns.get(o.oid()).contains(o.name())) {
+                skipped.put(o.title(), "a transform renames, retypes or drops it, so the column has another name or "
+                        + "type on the target, or none: set its comment and privileges there yourself");
+                notCarried.add(o);
+            } else if (o.kind() == Kind.STATISTICS && o.stage() == SchemaObject.Stage.EXISTING) {
+                skipped.put(o.title(), "its table is reshaped by a transform, so its columns may have other names or "
+                        + "types on the target: give its new definition in ferry.yml (objects: replace:), or skip it there");
+                notCarried.add(o);
             } else {
                 kept.add(o);
             }
         }
         DependencyOrder.Result r = DependencyOrder.order(x, kept);
-        r.excluded().forEach((o, why) -> skipped.put(o.title(), why));
-        return new ObjectSet(r.ordered(), skipped, LeftOut.read(x.c, x.scope.publication()));
+        r.excluded().forEach((o, why) -> {
+            skipped.put(o.title(), why);
+            notCarried.add(o);
+        });
+        return new ObjectSet(r.ordered(), skipped, LeftOut.read(x.c, x.scope.publication()), notCarried);
     }
 }

@@ -22,6 +22,8 @@ final class ReadContext {
     final Map<Long, TableId> tables = new LinkedHashMap<>();
     /** OIDs of scope tables a transform reshapes. */
     final Set<Long> reshaped = new LinkedHashSet<>();
+    /** Of those, by OID, the columns that keep their name and type. */
+    final Map<Long, Set<String>> keptColumns = new LinkedHashMap<>();
 
     ReadContext(Connection c, ObjectScope scope) throws SQLException {
         this.c = c;
@@ -34,6 +36,7 @@ final class ReadContext {
                 tables.put(oid, e.getValue());
                 if (scope.reshaped().contains(e.getKey())) {
                     reshaped.add(oid);
+                    keptColumns.put(oid, scope.keptColumns().getOrDefault(e.getKey(), Set.of()));
                 }
             }
         }

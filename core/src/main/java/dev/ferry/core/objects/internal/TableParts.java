@@ -71,6 +71,17 @@ final class TableParts {
                             rs.getString(2), null, List.of(), null, null, true, rs.getString(3), Stage.EXISTING, con,
                             rs.getLong(4), null, false);
                 }, x.tableOids()));
+        // Extended statistics (CREATE STATISTICS), after the copy: ANALYZE fills them. On a reshaped table their
+        // columns may be gone, so they are not carried there (named, or given in ferry.yml's objects: replace:).
+        long stx = x.classId("pg_statistic_ext");
+        out.addAll(Query.rows(x.c, "SELECT s.oid::int8, s.stxrelid::int8, quote_ident(n.nspname) || '.' || "
+                + "quote_ident(s.stxname), pg_get_statisticsobjdef(s.oid), pg_get_userbyid(s.stxowner), "
+                + "obj_description(s.oid, 'pg_statistic_ext') FROM pg_statistic_ext s "
+                + "JOIN pg_namespace n ON n.oid = s.stxnamespace WHERE s.stxrelid = ANY(?::int8[]::oid[]) ORDER BY 3",
+                rs -> new SchemaObject(Kind.STATISTICS, rs.getString(3), x.tables.get(rs.getLong(2)).quoted(), null,
+                        rs.getString(4), List.of(rs.getString(4)), rs.getString(5), null, true, rs.getString(6),
+                        x.reshaped.contains(rs.getLong(2)) ? Stage.EXISTING : Stage.AFTER_COPY, stx, rs.getLong(1),
+                        null, false), x.tableOids()));
         long type = x.classId("pg_type");
         out.addAll(Query.rows(x.c, "SELECT t.oid::int8, t.typtype::text, quote_ident(n.nspname) || '.' || quote_ident(t.typname), "
                 + "pg_get_userbyid(t.typowner), " + Acl.items("t.typacl", 'T', "t.typowner") + ", t.typacl IS NULL, "
