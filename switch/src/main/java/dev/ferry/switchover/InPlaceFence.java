@@ -99,8 +99,22 @@ public final class InPlaceFence implements Fence {
                 + "WHERE k.contype = 'f' AND k.confrelid IN (SELECT x::regclass FROM unnest(?::text[]) x)",
                 rs -> new TableId(rs.getString(1), rs.getString(2)),
                 c.createArrayOf("text", shadows.keySet().stream().map(TableId::quoted).toArray())));
+        // Tables an original's foreign keys reference: re-creating those keys on the new table takes SHARE ROW
+        // EXCLUSIVE on them, and their writers may be queued behind the fence while holding a lock there (a
+        // transaction inserting a row there and then its detail here), so they are locked with the rest, in the
+        // same bounded attempts, rather than waited for by the swap's DDL.
+        TreeSet<TableId> referenced = new TreeSet<>(dev.ferry.core.Queries.rows(c, "SELECT DISTINCT n.nspname, r.relname "
+                + "FROM pg_constraint k JOIN pg_class r ON r.oid = k.confrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+                + "WHERE k.contype = 'f' AND k.conrelid IN (SELECT x::regclass FROM unnest(?::text[]) x)",
+                rs -> new TableId(rs.getString(1), rs.getString(2)),
+                c.createArrayOf("text", shadows.keySet().stream().map(TableId::quoted).toArray())));
+        referenced.removeAll(all);
         String lock = "LOCK TABLE " + all.stream().map(TableId::quoted).collect(Collectors.joining(", "))
                 + " IN ACCESS EXCLUSIVE MODE";
+        String lockReferenced = referenced.isEmpty() ? null : "LOCK TABLE " + referenced.stream().map(TableId::quoted)
+                .collect(Collectors.joining(", ")) + " IN SHARE ROW EXCLUSIVE MODE";
+        List<TableId> named = new ArrayList<>(all);
+        named.addAll(referenced);
         List<Blockers.Session> blockers = List.of();
         try (Statement s = c.createStatement()) {
             for (int attempt = 1; ; attempt++) {
@@ -109,6 +123,9 @@ public final class InPlaceFence implements Fence {
                     s.execute("SET LOCAL lock_timeout = '" + LockFence.ATTEMPT.toMillis() + "ms'");
                     long t0 = System.nanoTime();
                     s.execute(lock);
+                    if (lockReferenced != null) {
+                        s.execute(lockReferenced);
+                    }
                     // Readers wait from the first attempt: the queue behind a waiting lock is a wait too.
                     readsHeldNanos = t0 - (attempt - 1) * LockFence.ATTEMPT.toNanos();
                     s.execute("RELEASE SAVEPOINT ferry_swap");
@@ -119,11 +136,11 @@ public final class InPlaceFence implements Fence {
                         throw e;
                     }
                 }
-                blockers = Blockers.sessions(c, new ArrayList<>(all), true);
+                blockers = Blockers.sessions(c, named, true);
                 waits.add(Blockers.describe(blockers, List.of()));
                 if (attempt >= ATTEMPTS) {
                     throw new FerryException(ExitCode.PROBLEMS, "could not lock the tables of the swap ("
-                            + all.stream().map(TableId::toString).collect(Collectors.joining(", ")) + ") within "
+                            + named.stream().map(TableId::toString).collect(Collectors.joining(", ")) + ") within "
                             + ATTEMPTS + " attempts of " + LockFence.ATTEMPT.toMillis() + " ms ("
                             + Blockers.describe(blockers, List.of()) + "); nothing was changed, writes were released; "
                             + "end those sessions or retry later");
