@@ -242,7 +242,8 @@ class SwitchIT extends WithServers {
             assertEquals("1", pair.source().queryValue(db, "SELECT count(*) FROM pg_trigger WHERE tgname = 'ferry_fence'"),
                     "the undone switch's trigger stays, letting writes through, until cleanup");
             int at = written.get();
-            ferry.await("writes through PgBouncer to go on", Duration.ofSeconds(10), () -> written.get() > at + 20, true);
+            // The stream must still run (not allowed to have exited): the switch was undone.
+            ferry.await("writes through PgBouncer to go on", Duration.ofSeconds(10), () -> written.get() > at + 20, false);
             stop.set(true);
             writer.join(10_000);
             assertTrue(written.get() > 0, "the writer through PgBouncer never failed");
@@ -254,7 +255,7 @@ class SwitchIT extends WithServers {
             pair.target().execute(db, "UPDATE ferry.switch SET state = 'draining', detail = '{\"fence\": \"pgbouncer\"}'");
             java.nio.file.Files.delete(blocker);
             FerryRun again = FerryRun.run(args);
-            assertEquals(0, again.exit(), again.all());
+            assertEquals(0, again.exit(), again.all() + "\nferry start:\n" + ferry.output());
             assertTrue(again.out().contains("undoing it first") && again.out().contains("writes were held for"), again.all());
             try (Connection c = connect(bouncer.uri(db)); Statement st = c.createStatement()) {
                 st.setQueryTimeout(5);

@@ -159,7 +159,7 @@ public final class Switchover {
             throw new FerryException(ExitCode.USAGE, "the run is in phase " + run.phase() + ", not streaming; wait for "
                     + "\"ferry start\" to finish its snapshot, then switch");
         }
-        onSource(c -> SlotHealth.require(c, run.slot()));
+        onSource(c -> SlotHealth.require(c, run.slot(), READER_PATIENCE));
         options.beforeFence().run();
         refusePreparedTransactions();
         validateForeignKeys();
@@ -321,6 +321,9 @@ public final class Switchover {
 
     /** Bytes of source WAL the stream may still have to apply when the fence is taken. */
     static final long SMALL_LAG = 64 * 1024;
+
+    /** How long a slot may be without its reader before the switch says nothing streams: a reconnect's pause. */
+    static final Duration READER_PATIENCE = Duration.ofSeconds(10);
 
     /**
      * Waits, before holding any write, until the stream is nearly caught up: what is left to drain inside the

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 
 /** The switch's one look at the run's replication slot: that it exists, is intact, is read, and how far. */
 public final class SlotHealth {
@@ -16,12 +17,27 @@ public final class SlotHealth {
 
     private SlotHealth() {}
 
-    /** Reads the slot, failing with the sentence a user needs when it is gone, lost or has no reader. */
-    public static Reading require(Connection source, String slot) {
+    /**
+     * Reads the slot, failing with the sentence a user needs when it is gone, lost or has no reader. A stream
+     * between two connections (its pause after a lost connection, or an engine restarting) leaves the slot without
+     * a reader for a moment, so a missing reader is awaited for up to {@code patience} before it is an error.
+     */
+    public static Reading require(Connection source, String slot, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
         Reading r = read(source, slot);
+        while (!r.active() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            r = read(source, slot);
+        }
         if (!r.active()) {
-            throw new FerryException(ExitCode.USAGE, "nothing is streaming: slot \"" + slot + "\" has no "
-                    + "reader; start \"ferry stream\" (or \"ferry start\"), wait for lag to reach zero, then switch");
+            throw new FerryException(ExitCode.USAGE, "nothing is streaming: slot \"" + slot + "\" has had no "
+                    + "reader for " + patience.toSeconds() + " s; start \"ferry stream\" (or \"ferry start\"), wait for "
+                    + "lag to reach zero, then switch");
         }
         return r;
     }
