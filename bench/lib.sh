@@ -29,7 +29,8 @@ cleanup_bench() { stop_clusters; rm -rf "$BENCH_DIR"; }
 
 psql_at() { local port=$1; shift; "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 
-ferry_jar() {
+ferry_jar() {  # FERRY_JAR names another build (bench/stream-drain-ab.sh compares two)
+  [ -n "${FERRY_JAR:-}" ] && { echo "$FERRY_JAR"; return; }
   local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   [ -f "$root/cli/target/ferry.jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
   echo "$root/cli/target/ferry.jar"
