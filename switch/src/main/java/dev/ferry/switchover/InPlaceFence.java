@@ -8,6 +8,7 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.switchover.internal.Blockers;
 import dev.ferry.switchover.internal.InPlaceSwap;
 import dev.ferry.switchover.internal.SourceProtection;
+import dev.ferry.switchover.internal.SwapNeighbours;
 import dev.ferry.transforms.TableId;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,7 +23,9 @@ import java.util.stream.Collectors;
 
 /**
  * The fence of an in-place switch (docs/design.md, "In place"). Writers are held as by the {@link LockFence}
- * (EXCLUSIVE locks on the originals, readers go on) while the stream drains to the fence; then, in the same fence
+ * (EXCLUSIVE locks on the originals, readers go on), with the tables the swap locks through foreign keys
+ * ({@link SwapNeighbours}) locked first so that no writer queued at the fence holds one of them, while the stream
+ * drains to the fence; then, in the same fence
  * transaction, the originals, their shadows and every other table the swap alters are locked ACCESS EXCLUSIVE in one
  * fixed (sorted) order, each attempt under a short {@code lock_timeout} inside a savepoint so that a failed attempt
  * keeps the writers' fence, and the {@link InPlaceSwap} runs and commits together with the source's protection (which
@@ -40,6 +43,8 @@ public final class InPlaceFence implements Fence {
     private List<InPlaceSwap.Pending> pending = List.of();
     private final List<String> waits = new ArrayList<>();
     private InPlaceSwap prepared;
+    private SwapNeighbours neighbours;
+    private boolean neighboursFenced;
 
     /**
      * Reads what the swap carries before any write is held, so the window holds only its DDL. Without it the reads
@@ -50,6 +55,7 @@ public final class InPlaceFence implements Fence {
             InPlaceSwap swap = new InPlaceSwap(shadows, oldSchema);
             swap.prepare(c);
             prepared = swap;
+            neighbours = SwapNeighbours.read(c, shadows.keySet());
         } catch (SQLException e) {
             throw ServerErrors.during("reading what the swap carries", "source", e);
         }
@@ -72,6 +78,23 @@ public final class InPlaceFence implements Fence {
 
     @Override
     public Duration hold(Duration timeout) {
+        if (neighbours == null) {
+            try (Connection c = Db.open(source, "source", "switch")) {
+                neighbours = SwapNeighbours.read(c, shadows.keySet());
+            } catch (SQLException e) {
+                throw ServerErrors.during("reading the foreign keys of the swapped tables", "source", e);
+            }
+        }
+        if (!neighboursFenced) {
+            // Writers are held on the tables the swap locks through foreign keys too, and before the originals: a
+            // writer that inserted a parent row and then queued at the fence on its child would otherwise hold the
+            // parent, which the swap must lock (SHARE ROW EXCLUSIVE to re-create the child's key), while the swap
+            // holds what it waits for: a deadlock. Held this way, no writer holds a lock the swap needs while it
+            // queues; the parents' mode lets foreign-key checks (ROW SHARE) of other tables through.
+            locks.lockFirst(neighbours.parents(), "SHARE ROW EXCLUSIVE");
+            locks.lockFirst(neighbours.children(), "EXCLUSIVE");
+            neighboursFenced = true;
+        }
         return locks.hold(timeout);
     }
 
@@ -91,30 +114,13 @@ public final class InPlaceFence implements Fence {
     }
 
     private void lockEverything(Connection c) throws SQLException {
+        // The parents are held SHARE ROW EXCLUSIVE since the writers' fence, which is all the swap needs of them.
         TreeSet<TableId> all = new TreeSet<>(shadows.keySet());
         all.addAll(shadows.values());
-        // Tables whose foreign keys reference an original: the swap re-points them.
-        all.addAll(dev.ferry.core.Queries.rows(c, "SELECT DISTINCT n.nspname, r.relname FROM pg_constraint k "
-                + "JOIN pg_class r ON r.oid = k.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
-                + "WHERE k.contype = 'f' AND k.confrelid IN (SELECT x::regclass FROM unnest(?::text[]) x)",
-                rs -> new TableId(rs.getString(1), rs.getString(2)),
-                c.createArrayOf("text", shadows.keySet().stream().map(TableId::quoted).toArray())));
-        // Tables an original's foreign keys reference: re-creating those keys on the new table takes SHARE ROW
-        // EXCLUSIVE on them, and their writers may be queued behind the fence while holding a lock there (a
-        // transaction inserting a row there and then its detail here), so they are locked with the rest, in the
-        // same bounded attempts, rather than waited for by the swap's DDL.
-        TreeSet<TableId> referenced = new TreeSet<>(dev.ferry.core.Queries.rows(c, "SELECT DISTINCT n.nspname, r.relname "
-                + "FROM pg_constraint k JOIN pg_class r ON r.oid = k.confrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
-                + "WHERE k.contype = 'f' AND k.conrelid IN (SELECT x::regclass FROM unnest(?::text[]) x)",
-                rs -> new TableId(rs.getString(1), rs.getString(2)),
-                c.createArrayOf("text", shadows.keySet().stream().map(TableId::quoted).toArray())));
-        referenced.removeAll(all);
+        all.addAll(neighbours.children());
         String lock = "LOCK TABLE " + all.stream().map(TableId::quoted).collect(Collectors.joining(", "))
                 + " IN ACCESS EXCLUSIVE MODE";
-        String lockReferenced = referenced.isEmpty() ? null : "LOCK TABLE " + referenced.stream().map(TableId::quoted)
-                .collect(Collectors.joining(", ")) + " IN SHARE ROW EXCLUSIVE MODE";
         List<TableId> named = new ArrayList<>(all);
-        named.addAll(referenced);
         List<Blockers.Session> blockers = List.of();
         try (Statement s = c.createStatement()) {
             for (int attempt = 1; ; attempt++) {
@@ -123,9 +129,6 @@ public final class InPlaceFence implements Fence {
                     s.execute("SET LOCAL lock_timeout = '" + LockFence.ATTEMPT.toMillis() + "ms'");
                     long t0 = System.nanoTime();
                     s.execute(lock);
-                    if (lockReferenced != null) {
-                        s.execute(lockReferenced);
-                    }
                     // Readers wait from the first attempt: the queue behind a waiting lock is a wait too.
                     readsHeldNanos = t0 - (attempt - 1) * LockFence.ATTEMPT.toNanos();
                     s.execute("RELEASE SAVEPOINT ferry_swap");

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -29,7 +30,8 @@ public final class LockFence implements Fence {
 
     private final ConnectionSpec source;
     private final List<TableId> tables;
-    private final List<TableId> relations;
+    private List<TableId> relations;
+    private final List<String> first = new ArrayList<>();
     private Connection held;
     private Connection opened;
 
@@ -41,6 +43,21 @@ public final class LockFence implements Fence {
         this.source = source;
         this.tables = List.copyOf(tables);
         this.relations = List.copyOf(relations);
+    }
+
+    /**
+     * Adds locks taken before the migrated tables', in the same attempts, in the order added (the in-place fence's
+     * foreign-key neighbours, so that no writer holds them while it queues at the fence).
+     */
+    void lockFirst(List<TableId> more, String mode) {
+        if (more.isEmpty()) {
+            return;
+        }
+        first.add("LOCK TABLE " + more.stream().map(TableId::quoted).collect(Collectors.joining(", ")) + " IN " + mode
+                + " MODE");
+        List<TableId> named = new ArrayList<>(relations);
+        named.addAll(more);
+        relations = List.copyOf(named);
     }
 
     /** A step run in the fence transaction before its commit (the in-place swap). */
@@ -102,6 +119,9 @@ public final class LockFence implements Fence {
                 long t0 = System.nanoTime();
                 try (Statement s = c.createStatement()) {
                     s.execute("SET LOCAL lock_timeout = '" + attemptMillis + "ms'");
+                    for (String sql : first) {
+                        s.execute(sql);
+                    }
                     s.execute(lock);
                     held = c;
                     // Writers queue behind the successful attempt too, while it waits for running transactions.
