@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * The last transform of an in-place run: sends a reshaped table into the shadow schema under its own name. The
  * shadow's columns carry no identity: the identity's sequence belongs to the original table, whose values the
- * stream copies anyway (the swap leaves the original's sequences with the new columns).
+ * stream copies anyway; the swap gives the new table's column the identity back (switch's {@code IdentityColumns}).
  */
 final class ShadowTable implements Transform {
     private final TableId table;
