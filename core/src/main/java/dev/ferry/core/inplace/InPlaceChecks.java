@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * What {@code check --in-place} adds: the tables rebuilt and why, the space the rebuild takes, and what in the
- * database the rebuild or the swap would surprise (other consumers' publications, row types,
- * partitioned tables).
+ * database the rebuild or the swap would surprise (other consumers' publications, row types).
+ * Partitioned tables are refused earlier, by the plan.
  */
 public final class InPlaceChecks {
     private InPlaceChecks() {}
@@ -50,10 +50,6 @@ public final class InPlaceChecks {
                 + "OR r.reltype = ANY (p.proargtypes)", rs -> out.add(Problem.warning("in_place_row_type", "function "
                 + rs.getString(2) + " uses the row type of " + rs.getString(1) + ", which stays with the original "
                 + "table after the swap; recreate it for the new table yourself")), tables);
-        Queries.rows(c, "SELECT t.x FROM unnest(?::text[]) t(x) JOIN pg_class r ON r.oid = t.x::regclass "
-                + "WHERE r.relkind = 'p' OR r.relispartition", rs -> out.add(Problem.problem("in_place_partitioned",
-                "table " + rs.getString(1) + " is partitioned or a partition, which the in-place swap does not move "
-                + "yet; leave it out with --tables")), tables);
         return out;
     }
 

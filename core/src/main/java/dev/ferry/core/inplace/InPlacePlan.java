@@ -1,5 +1,6 @@
 package dev.ferry.core.inplace;
 
+import dev.ferry.core.FerryException;
 import dev.ferry.core.Queries;
 import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
@@ -94,6 +95,18 @@ public record InPlacePlan(String shadowSchema, Map<TableId, TableId> shadows, Ma
                     referencing.put(r.table(), why);
                 }
                 changed = true;
+            }
+        }
+        for (TableId t : rebuilt) {
+            TableInfo info = catalog.tables().get(t);
+            if (info != null && (info.partitioned() || info.parent() != null)) {
+                // The swap moves one table per original; a partition tree would need every partition rebuilt under
+                // its parent's bounds and moved with it, which it does not do yet. Refused before anything is built.
+                throw FerryException.usage("table " + t + (info.partitioned() ? " is partitioned" : " is a partition of "
+                        + info.parent()) + (referencing.containsKey(t) ? " (rebuilt because its " + referencing.get(t)
+                        + ")" : "") + ", and the in-place swap does not move partitioned tables yet; leave it out with "
+                        + (referencing.containsKey(t) ? "--keep-references" : "--tables") + ", or reshape it between "
+                        + "two servers");
             }
         }
         List<Transform> inner = new ArrayList<>(widen);
