@@ -21,9 +21,11 @@ final class IdentityColumns {
 
     /**
      * The statements that give {@code placed} (the new table, as named after the move) the identities of
-     * {@code original}, whose sequences are in {@code oldSchema} by then.
+     * {@code original}, whose sequences are in {@code oldSchema} by then; read before the move, while {@code shadow}
+     * still has its shadow name.
      */
-    static List<String> carry(Connection c, TableId original, String placed, String oldSchema) throws SQLException {
+    static List<String> carry(Connection c, TableId original, TableId shadow, String placed, String oldSchema)
+            throws SQLException {
         record Identity(String column, String generated, String sequence, String oldType, long increment, long min,
                         long max, long start, long cache, boolean cycle) {}
         List<Identity> found = Queries.rows(c, "SELECT quote_ident(a.attname), a.attidentity::text, s.relname, "
@@ -31,10 +33,15 @@ final class IdentityColumns {
                 + "FROM pg_attribute a JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid "
                 + "AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass AND d.deptype = 'i' "
                 + "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_sequence q ON q.seqrelid = s.oid "
-                + "WHERE a.attrelid = ?::regclass AND a.attidentity <> '' AND NOT a.attisdropped ORDER BY a.attnum",
+                + "WHERE a.attrelid = ?::regclass AND a.attidentity <> '' AND NOT a.attisdropped "
+                // Only where the new table keeps the column with an integer type, which an identity needs: a column
+                // a transform renamed, dropped or made non-integer is the transform's to fill.
+                + "AND EXISTS (SELECT 1 FROM pg_attribute n WHERE n.attrelid = ?::regclass AND n.attname = a.attname "
+                + "AND NOT n.attisdropped AND n.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)) "
+                + "ORDER BY a.attnum",
                 rs -> new Identity(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
                         rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getBoolean(10)),
-                original.quoted());
+                original.quoted(), shadow.quoted());
         List<String> out = new ArrayList<>();
         for (Identity i : found) {
             String sequence = new TableId(original.schema(), i.sequence()).quoted();

@@ -157,7 +157,7 @@ public final class InPlaceSwap {
                 after.add("ALTER SEQUENCE " + s.sequence() + " OWNED BY " + placed + '.' + Identifiers.quote(s.column()));
             }
         }
-        after.addAll(IdentityColumns.carry(c, original, placed, oldSchema));
+        after.addAll(IdentityColumns.carry(c, original, shadow, placed, oldSchema));
         Queries.rows(c, "SELECT quote_ident(pg_get_userbyid(relowner)), relreplident::text, relrowsecurity, "
                 + "relforcerowsecurity, obj_description(oid, 'pg_class') FROM pg_class WHERE oid = ?::regclass", rs -> {
                     after.add("ALTER TABLE " + placed + " OWNER TO " + rs.getString(1));
