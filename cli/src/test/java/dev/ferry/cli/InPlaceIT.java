@@ -335,4 +335,79 @@ class InPlaceIT {
         assertEquals("f", server.queryValue(db, "SELECT to_regnamespace('ferry_shadow') IS NOT NULL"), "nothing was built");
         assertEquals("0", server.queryValue(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'slot_partitioned'"));
     }
+
+    @Test
+    void keptReferencesAreRepointedWithoutDeadlockWhileChildrenAreWritten() throws Exception {
+        String db = "inplace_keep";
+        server.execute("CREATE DATABASE " + db);
+        server.execute(db, "CREATE TABLE cars (id serial PRIMARY KEY, name text NOT NULL);"
+                + "CREATE TABLE drivers (id serial PRIMARY KEY, car_id int NOT NULL REFERENCES cars (id), name text);"
+                + "INSERT INTO cars (name) SELECT 'car ' || g FROM generate_series(1, 5000) g;"
+                + "INSERT INTO drivers (car_id, name) SELECT g, 'driver ' || g FROM generate_series(1, 5000) g");
+        Path config = tmp.resolve("ferry.yml");
+        Files.writeString(config, "source: " + server.uri(db) + "\ntransforms:\n  - type: change-type\n"
+                + "    table: public.cars\n    column: id\n    to: bigint\n");
+        // drivers stays as it is (--keep-references): the swap re-points its key, so it locks drivers too. Some writers
+        // insert a car and then its driver, others only a driver of an existing car (whose key check reads cars).
+        AtomicInteger errors = new AtomicInteger();
+        AtomicInteger written = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        StringBuilder firstError = new StringBuilder();
+        Thread[] writers = new Thread[4];
+        for (int w = 0; w < writers.length; w++) {
+            boolean carFirst = w % 2 == 0;
+            writers[w] = new Thread(() -> {
+                try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+                    c.setAutoCommit(false);
+                    while (!stop.get()) {
+                        try {
+                            if (carFirst) {
+                                s.execute("INSERT INTO cars (name) VALUES ('new')");
+                                s.execute("INSERT INTO drivers (car_id, name) VALUES (currval('cars_id_seq'), 'new')");
+                            } else {
+                                s.execute("INSERT INTO drivers (car_id, name) VALUES (1 + (random() * 4999)::int, 'alone')");
+                            }
+                            c.commit();
+                            written.incrementAndGet();
+                        } catch (SQLException e) {
+                            c.rollback();
+                            if (errors.getAndIncrement() == 0) {
+                                synchronized (firstError) {
+                                    firstError.append(e.getMessage());
+                                }
+                            }
+                        }
+                        Thread.sleep(5);
+                    }
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                    synchronized (firstError) {
+                        firstError.append(e);
+                    }
+                }
+            });
+            writers[w].start();
+        }
+        try (RunningFerry ferry = RunningFerry.start(tmp.resolve("ferry.log"), "start", "--config", config.toString(),
+                "--in-place", "--keep-references", "--slot", "slot_keep", "--progress", "log")) {
+            ferry.awaitCaughtUp(server, server, db, Duration.ofSeconds(120));
+            FerryRun sw = FerryRun.run("switch", "--config", config.toString(), "--in-place", "--keep-references",
+                    "--timeout", "30s");
+            System.out.println("switch --in-place --keep-references:\n" + sw.all());
+            Thread.sleep(1000);
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(10_000);
+            }
+            assertEquals(0, sw.exit(), sw.all() + "\nferry:\n" + ferry.output());
+            System.out.println("transactions written: " + written.get() + ", client errors: " + errors.get()
+                    + (errors.get() > 0 ? " (first: " + firstError + ")" : ""));
+            assertEquals(0, errors.get(), "client errors (a deadlock at the swap among them): " + firstError);
+        }
+        assertEquals("integer", server.queryValue(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                + "WHERE attrelid = 'public.drivers'::regclass AND attname = 'car_id'"), "drivers was kept");
+        assertEquals("cars", server.queryValue(db, "SELECT confrelid::regclass::text FROM pg_constraint "
+                + "WHERE contype = 'f' AND conrelid = 'public.drivers'::regclass AND convalidated"),
+                "the kept key points at the new table, validated");
+    }
 }
