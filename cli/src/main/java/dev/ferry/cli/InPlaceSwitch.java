@@ -42,6 +42,9 @@ final class InPlaceSwitch {
                     fence.prepare();
                 }, () -> { });
         Switchover.Result r = sw.run(options);
+        for (String note : fence.materializedViews()) {
+            out.println("The " + note + ".");
+        }
         if (r.note() != null) {
             out.println("Swapped in place: " + r.note() + ".");
             return 0;

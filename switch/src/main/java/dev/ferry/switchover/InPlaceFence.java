@@ -45,15 +45,19 @@ public final class InPlaceFence implements Fence {
     private InPlaceSwap prepared;
     private SwapNeighbours neighbours;
     private boolean neighboursFenced;
+    private List<String> viewNotes = List.of();
 
     /**
-     * Reads what the swap carries before any write is held, so the window holds only its DDL. Without it the reads
-     * happen in the fence transaction.
+     * Reads what the swap carries before any write is held, and builds the materialized views over the shadows, so
+     * the window holds only its DDL. Without it the reads happen in the fence transaction and the materialized views
+     * are rebuilt there.
      */
     public void prepare() {
         try (Connection c = Db.open(source, "source", "switch")) {
             InPlaceSwap swap = new InPlaceSwap(shadows, oldSchema);
             swap.prepare(c);
+            // Last, so that the materialized views are as recent as the shadows are now.
+            viewNotes = swap.prebuild(c);
             prepared = swap;
             neighbours = SwapNeighbours.read(c, shadows.keySet());
         } catch (SQLException e) {
@@ -156,6 +160,11 @@ public final class InPlaceFence implements Fence {
                 }
             }
         }
+    }
+
+    /** What {@link #prepare} did with each materialized view over an original, one line each. */
+    public List<String> materializedViews() {
+        return viewNotes;
     }
 
     /** What each failed ACCESS EXCLUSIVE attempt of the last swap waited for (empty when the first one succeeded). */

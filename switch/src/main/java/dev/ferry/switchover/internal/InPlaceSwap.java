@@ -29,7 +29,9 @@ public final class InPlaceSwap {
     private final List<String> before = new ArrayList<>();
     private final List<String> move = new ArrayList<>();
     private final List<String> after = new ArrayList<>();
-    private final List<String> views = new ArrayList<>();
+    private List<DependentView> found = List.of();
+    private Map<TableId, TableId> prebuilt = Map.of();
+    private List<String> views = List.of();
     private final List<Pending> pending = new ArrayList<>();
 
     /**
@@ -60,6 +62,7 @@ public final class InPlaceSwap {
         for (Map.Entry<TableId, TableId> e : shadows.entrySet()) {
             readTable(c, e.getKey(), e.getValue());
         }
+        views = viewStatements(c);
     }
 
     /** Runs the swap read by {@link #prepare}, in the caller's (fence) transaction. */
@@ -82,35 +85,59 @@ public final class InPlaceSwap {
 
     /** Views over the originals, at any depth: dropped before the move, recreated over the new tables after it. */
     private void readViews(Connection c, Array originals) throws SQLException {
-        record View(String name, String kind, String definition, String owner, String comment, String oid) {}
-        List<View> found = Queries.rows(c, "WITH RECURSIVE deps(oid, depth) AS ("
+        found = Queries.rows(c, "WITH RECURSIVE deps(oid, depth) AS ("
                 + "  SELECT r.ev_class, 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid "
                 + "  WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass "
                 + "    AND d.refobjid IN (SELECT x::regclass FROM unnest(?::text[]) x) AND r.ev_class <> d.refobjid "
                 + "  UNION SELECT r.ev_class, deps.depth + 1 FROM deps JOIN pg_depend d ON d.refobjid = deps.oid "
                 + "    AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass "
                 + "  JOIN pg_rewrite r ON r.oid = d.objid WHERE r.ev_class <> deps.oid) "
-                + "SELECT format('%I.%I', n.nspname, v.relname), v.relkind::text, pg_get_viewdef(v.oid), "
+                + "SELECT n.nspname, v.relname, v.relkind::text, pg_get_viewdef(v.oid), "
                 + "  quote_ident(pg_get_userbyid(v.relowner)), obj_description(v.oid, 'pg_class'), v.oid::text "
                 + "FROM (SELECT oid, max(depth) AS depth FROM deps GROUP BY oid) d JOIN pg_class v ON v.oid = d.oid "
-                + "JOIN pg_namespace n ON n.oid = v.relnamespace ORDER BY d.depth, 1",
-                rs -> new View(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                        rs.getString(6)), originals);
+                + "JOIN pg_namespace n ON n.oid = v.relnamespace ORDER BY d.depth, format('%I.%I', n.nspname, v.relname)",
+                rs -> new DependentView(new TableId(rs.getString(1), rs.getString(2)), rs.getString(3).equals("m"),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7)), originals);
         for (int i = found.size() - 1; i >= 0; i--) {
-            View v = found.get(i);
-            before.add("DROP " + (v.kind().equals("m") ? "MATERIALIZED VIEW " : "VIEW ") + v.name());
+            DependentView v = found.get(i);
+            before.add("DROP " + v.keyword() + v.id().quoted());
         }
-        for (View v : found) {
-            views.add("CREATE " + (v.kind().equals("m") ? "MATERIALIZED VIEW " : "VIEW ") + v.name() + " AS "
-                    + v.definition());
-            views.add("ALTER " + (v.kind().equals("m") ? "MATERIALIZED VIEW " : "VIEW ") + v.name() + " OWNER TO "
-                    + v.owner());
-            if (v.comment() != null) {
-                views.add("COMMENT ON " + (v.kind().equals("m") ? "MATERIALIZED VIEW " : "VIEW ") + v.name() + " IS "
-                        + Identifiers.literal(v.comment()));
+    }
+
+    /**
+     * Builds, before the fence, the materialized views over the originals anew over the shadow tables
+     * ({@link MaterializedViews}), so that the window only moves them into place. Returns what it did, one line each.
+     */
+    public List<String> prebuild(Connection c) throws SQLException {
+        // Next to the shadows (they all live in the run's shadow schema), where nothing else of the user's is.
+        String shadowSchema = shadows.values().iterator().next().schema();
+        MaterializedViews.Result built = MaterializedViews.build(c, found, shadows, shadowSchema);
+        prebuilt = built.replacements();
+        views = viewStatements(c);
+        return built.notes();
+    }
+
+    /** The views' statements: each created from its text and given its owner, comment and grants, or moved in. */
+    private List<String> viewStatements(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (DependentView v : found) {
+            TableId replacement = prebuilt.get(v.id());
+            if (replacement != null) {
+                // Its owner is given here, where the original's owner may create (the shadow schema is Ferry's).
+                out.add("ALTER MATERIALIZED VIEW " + replacement.quoted() + " SET SCHEMA "
+                        + Identifiers.quote(v.id().schema()));
+                out.add("ALTER MATERIALIZED VIEW " + v.id().quoted() + " OWNER TO " + v.owner());
+                continue;
             }
-            views.addAll(grants(c, v.name(), v.name()));
+            String name = v.id().quoted();
+            out.add("CREATE " + v.keyword() + name + " AS " + v.definition());
+            out.add("ALTER " + v.keyword() + name + " OWNER TO " + v.owner());
+            if (v.comment() != null) {
+                out.add("COMMENT ON " + v.keyword() + name + " IS " + Identifiers.literal(v.comment()));
+            }
+            out.addAll(grants(c, name, name));
         }
+        return out;
     }
 
     /** Foreign keys of tables that stay where they are, pointing at an original: re-pointed at the new table. */
@@ -236,7 +263,7 @@ public final class InPlaceSwap {
     }
 
     /** The grants on a relation (other than its owner's), written for another name. */
-    private static List<String> grants(Connection c, String relation, String to) throws SQLException {
+    static List<String> grants(Connection c, String relation, String to) throws SQLException {
         return Queries.rows(c, "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) "
                 + "END, a.privilege_type, a.is_grantable FROM pg_class k, aclexplode(k.relacl) a "
                 + "WHERE k.oid = ?::regclass AND a.grantee <> k.relowner",

@@ -1,0 +1,161 @@
+package dev.ferry.switchover.internal;
+
+import dev.ferry.core.Db;
+import dev.ferry.core.Queries;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.transforms.Identifiers;
+import dev.ferry.transforms.TableId;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The materialized views over the originals, built before the fence (docs/design.md, "In place"): each one's query,
+ * deparsed with every name qualified, is re-pointed from the originals to their shadows ({@link QualifiedNames}) and
+ * from the materialized views it reads to their replacements, and run WITH DATA into a materialized view of the same
+ * name in the shadow schema, with its indexes, comment and grants. The window then only drops the old one and moves
+ * the replacement into its schema (its indexes move with it). The replacement holds the rows as of its build, which
+ * is what a materialized view promises: it is as fresh as its last REFRESH.
+ *
+ * <p>The text is only trusted once PostgreSQL agrees: the relations the replacement depends on must be those of the
+ * original with each original (or materialized view) mapped to its replacement. A view that cannot be built this way
+ * (it reads a plain view over a swapped table, which is recreated only inside the window; a table the transforms
+ * rename; its query fails) is left to be rebuilt inside the window as before, and the note says why.
+ */
+final class MaterializedViews {
+    /**
+     * @param replacements each materialized view built, to its replacement in the shadow schema
+     * @param notes        one line per materialized view: built (and how long it took) or left to the window, and why
+     */
+    record Result(Map<TableId, TableId> replacements, List<String> notes) {}
+
+    private record Relation(String oid, TableId id) {}
+
+    private MaterializedViews() {}
+
+    static Result build(Connection c, List<DependentView> views, Map<TableId, TableId> shadows, String shadowSchema)
+            throws SQLException {
+        Map<String, TableId> originals = new HashMap<>();
+        for (TableId t : shadows.keySet()) {
+            originals.put(Queries.rows(c, "SELECT ?::regclass::oid::text", rs -> rs.getString(1), t.quoted()).get(0), t);
+        }
+        Set<String> dependent = views.stream().map(DependentView::oid).collect(Collectors.toSet());
+        Map<TableId, TableId> replacements = new LinkedHashMap<>();
+        List<String> notes = new java.util.ArrayList<>();
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            for (DependentView v : views) {
+                if (!v.materialized()) {
+                    continue;
+                }
+                List<Relation> reads = relations(c, v.oid());
+                Map<TableId, TableId> mapping = new HashMap<>();
+                String why = null;
+                for (Relation r : reads) {
+                    TableId original = originals.get(r.oid());
+                    if (original != null) {
+                        TableId shadow = shadows.get(original);
+                        if (!shadow.name().equals(original.name())) {
+                            why = "it reads " + original + ", which the transforms rename";
+                        }
+                        mapping.put(original, shadow);
+                    } else if (dependent.contains(r.oid())) {
+                        TableId replacement = replacements.get(r.id());
+                        if (replacement == null) {
+                            why = "it reads " + r.id() + ", a view over a swapped table that is recreated only inside "
+                                    + "the window";
+                        }
+                        mapping.put(r.id(), replacement);
+                    }
+                }
+                TableId replacement = new TableId(shadowSchema, v.id().name());
+                long t0 = System.nanoTime();
+                if (why == null) {
+                    why = tryBuild(c, v, replacement, mapping, reads);
+                }
+                if (why == null) {
+                    replacements.put(v.id(), replacement);
+                    notes.add("materialized view " + v.id() + " was built over the shadow tables before the fence in "
+                            + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                } else {
+                    notes.add("materialized view " + v.id() + " is rebuilt inside the window, since " + why);
+                }
+            }
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+        return new Result(replacements, notes);
+    }
+
+    /** Builds one replacement in its own transaction; null when built, else why not (and nothing is left). */
+    private static String tryBuild(Connection c, DependentView v, TableId replacement, Map<TableId, TableId> mapping,
+                                   List<Relation> reads) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            // Deparsed with no schema visible but pg_catalog, every other name comes out qualified, and is read back
+            // the same way.
+            s.execute("SET LOCAL search_path = ''");
+            record Shape(String query, String options, String tablespace, boolean populated) {}
+            Shape shape = Queries.rows(c, "SELECT pg_get_viewdef(k.oid), array_to_string(k.reloptions, ', '), "
+                    + "(SELECT quote_ident(spcname) FROM pg_tablespace WHERE oid = k.reltablespace), k.relispopulated "
+                    + "FROM pg_class k WHERE k.oid = ?::oid", rs -> new Shape(rs.getString(1), rs.getString(2),
+                    rs.getString(3), rs.getBoolean(4)), v.oid()).get(0);
+            String query = QualifiedNames.map(shape.query(), mapping).strip();
+            if (query.endsWith(";")) {
+                query = query.substring(0, query.length() - 1);
+            }
+            // What a failed earlier switch left.
+            s.execute("DROP MATERIALIZED VIEW IF EXISTS " + replacement.quoted());
+            s.execute("CREATE MATERIALIZED VIEW " + replacement.quoted()
+                    + (shape.options() == null || shape.options().isEmpty() ? "" : " WITH (" + shape.options() + ")")
+                    + (shape.tablespace() == null ? "" : " TABLESPACE " + shape.tablespace()) + " AS " + query
+                    + (shape.populated() ? " WITH DATA" : " WITH NO DATA"));
+            Map<TableId, TableId> self = Map.of(v.id(), replacement);
+            for (String index : Queries.rows(c, "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = "
+                    + "?::oid ORDER BY indexrelid", rs -> rs.getString(1), v.oid())) {
+                s.execute(QualifiedNames.map(index, self));
+            }
+            if (v.comment() != null) {
+                s.execute("COMMENT ON MATERIALIZED VIEW " + replacement.quoted() + " IS " + Identifiers.literal(v.comment()));
+            }
+            for (String grant : InPlaceSwap.grants(c, v.id().quoted(), replacement.quoted())) {
+                s.execute(grant);
+            }
+            Set<TableId> expected = reads.stream().map(r -> mapping.getOrDefault(r.id(), r.id()))
+                    .collect(Collectors.toCollection(TreeSet::new));
+            String oid = Queries.rows(c, "SELECT ?::regclass::oid::text", rs -> rs.getString(1), replacement.quoted())
+                    .get(0);
+            Set<TableId> actual = relations(c, oid).stream().map(Relation::id)
+                    .collect(Collectors.toCollection(TreeSet::new));
+            if (!actual.equals(expected)) {
+                c.rollback();
+                return "its query, re-pointed at the shadow tables, reads " + actual + " instead of " + expected;
+            }
+            c.commit();
+            return null;
+        } catch (SQLException e) {
+            if (Db.isConnectionLoss(e)) {
+                throw e;
+            }
+            c.rollback();
+            return "building it over the shadow tables failed (" + ServerErrors.firstLine(e) + ")";
+        }
+    }
+
+    /** The relations a view's query reads, directly. */
+    private static List<Relation> relations(Connection c, String oid) throws SQLException {
+        return Queries.rows(c, "SELECT DISTINCT k.oid::text, n.nspname, k.relname FROM pg_rewrite r "
+                + "JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
+                + "AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class "
+                + "JOIN pg_class k ON k.oid = d.refobjid JOIN pg_namespace n ON n.oid = k.relnamespace "
+                + "WHERE r.ev_class = ?::oid", rs -> new Relation(rs.getString(1), new TableId(rs.getString(2),
+                rs.getString(3))), oid);
+    }
+}
