@@ -105,8 +105,8 @@ public final class InPlaceSwap {
     }
 
     /**
-     * Builds, before the fence, the materialized views over the originals anew over the shadow tables
-     * ({@link MaterializedViews}), so that the window only moves them into place. Returns what it did, one line each.
+     * Builds, before the fence, the materialized views over the originals (and the plain views they read) anew over
+     * the shadow tables ({@link MaterializedViews}), so that the window only moves them into place. Returns what it did, one line each.
      */
     public List<String> prebuild(Connection c) throws SQLException {
         // Next to the shadows (they all live in the run's shadow schema), where nothing else of the user's is.
@@ -124,9 +124,9 @@ public final class InPlaceSwap {
             TableId replacement = prebuilt.get(v.id());
             if (replacement != null) {
                 // Its owner is given here, where the original's owner may create (the shadow schema is Ferry's).
-                out.add("ALTER MATERIALIZED VIEW " + replacement.quoted() + " SET SCHEMA "
+                out.add("ALTER " + v.keyword() + replacement.quoted() + " SET SCHEMA "
                         + Identifiers.quote(v.id().schema()));
-                out.add("ALTER MATERIALIZED VIEW " + v.id().quoted() + " OWNER TO " + v.owner());
+                out.add("ALTER " + v.keyword() + v.id().quoted() + " OWNER TO " + v.owner());
                 continue;
             }
             String name = v.id().quoted();

@@ -19,19 +19,20 @@ import java.util.stream.Collectors;
 /**
  * The materialized views over the originals, built before the fence (docs/design.md, "In place"): each one's query,
  * deparsed with every name qualified, is re-pointed from the originals to their shadows ({@link QualifiedNames}) and
- * from the materialized views it reads to their replacements, and run WITH DATA into a materialized view of the same
- * name in the shadow schema, with its indexes, comment and grants. The window then only drops the old one and moves
- * the replacement into its schema (its indexes move with it). The replacement holds the rows as of its build, which
- * is what a materialized view promises: it is as fresh as its last REFRESH.
+ * from the views it reads to their replacements, and run WITH DATA into a materialized view of the same name in the
+ * shadow schema, with its indexes, comment and grants. The plain views a materialized view reads (at any depth) are
+ * built there the same way, so that it can read them. The window then only drops the old ones and moves the
+ * replacements into their schemas (indexes move with them). A replacement holds the rows as of its build, which is
+ * what a materialized view promises: it is as fresh as its last REFRESH.
  *
  * <p>The text is only trusted once PostgreSQL agrees: the relations the replacement depends on must be those of the
- * original with each original (or materialized view) mapped to its replacement. A view that cannot be built this way
- * (it reads a plain view over a swapped table, which is recreated only inside the window; a table the transforms
- * rename; its query fails) is left to be rebuilt inside the window as before, and the note says why.
+ * original with each original (or view) mapped to its replacement. A materialized view that cannot be built this way
+ * (it reads a table the transforms rename, or its query or a view it reads fails over the shadows) is left to be
+ * rebuilt inside the window as before, with the views it reads, and the note says why.
  */
 final class MaterializedViews {
     /**
-     * @param replacements each materialized view built, to its replacement in the shadow schema
+     * @param replacements each view built, to its replacement in the shadow schema
      * @param notes        one line per materialized view: built (and how long it took) or left to the window, and why
      */
     record Result(Map<TableId, TableId> replacements, List<String> notes) {}
@@ -46,20 +47,34 @@ final class MaterializedViews {
         for (TableId t : shadows.keySet()) {
             originals.put(Queries.rows(c, "SELECT ?::regclass::oid::text", rs -> rs.getString(1), t.quoted()).get(0), t);
         }
-        Set<String> dependent = views.stream().map(DependentView::oid).collect(Collectors.toSet());
+        Map<String, TableId> dependent = new HashMap<>();
+        Map<TableId, List<Relation>> reads = new HashMap<>();
+        for (DependentView v : views) {
+            dependent.put(v.oid(), v.id());
+            reads.put(v.id(), relations(c, v.oid()));
+        }
+        // The plain views a materialized view reads (at any depth) are built beforehand too, and moved in with it.
+        Set<TableId> needed = new java.util.HashSet<>();
+        for (int i = views.size() - 1; i >= 0; i--) {
+            DependentView v = views.get(i);
+            if (v.materialized() || needed.contains(v.id())) {
+                needed.add(v.id());
+                reads.get(v.id()).stream().filter(r -> dependent.containsKey(r.oid())).forEach(r -> needed.add(r.id()));
+            }
+        }
         Map<TableId, TableId> replacements = new LinkedHashMap<>();
+        Map<TableId, String> failed = new HashMap<>();
         List<String> notes = new java.util.ArrayList<>();
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
             for (DependentView v : views) {
-                if (!v.materialized()) {
+                if (!needed.contains(v.id())) {
                     continue;
                 }
-                List<Relation> reads = relations(c, v.oid());
                 Map<TableId, TableId> mapping = new HashMap<>();
                 String why = null;
-                for (Relation r : reads) {
+                for (Relation r : reads.get(v.id())) {
                     TableId original = originals.get(r.oid());
                     if (original != null) {
                         TableId shadow = shadows.get(original);
@@ -67,26 +82,28 @@ final class MaterializedViews {
                             why = "it reads " + original + ", which the transforms rename";
                         }
                         mapping.put(original, shadow);
-                    } else if (dependent.contains(r.oid())) {
-                        TableId replacement = replacements.get(r.id());
-                        if (replacement == null) {
-                            why = "it reads " + r.id() + ", a view over a swapped table that is recreated only inside "
-                                    + "the window";
-                        }
-                        mapping.put(r.id(), replacement);
+                    } else if (failed.containsKey(r.id())) {
+                        why = "it reads view " + r.id() + ", which could not be built beforehand either ("
+                                + failed.get(r.id()) + ")";
+                    } else if (replacements.containsKey(r.id())) {
+                        mapping.put(r.id(), replacements.get(r.id()));
                     }
                 }
                 TableId replacement = new TableId(shadowSchema, v.id().name());
                 long t0 = System.nanoTime();
                 if (why == null) {
-                    why = tryBuild(c, v, replacement, mapping, reads);
+                    why = tryBuild(c, v, replacement, mapping, reads.get(v.id()));
                 }
                 if (why == null) {
                     replacements.put(v.id(), replacement);
-                    notes.add("materialized view " + v.id() + " was built over the shadow tables before the fence in "
-                            + (System.nanoTime() - t0) / 1_000_000 + " ms");
-                } else {
+                    if (v.materialized()) {
+                        notes.add("materialized view " + v.id() + " was built over the shadow tables before the fence in "
+                                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                    }
+                } else if (v.materialized()) {
                     notes.add("materialized view " + v.id() + " is rebuilt inside the window, since " + why);
+                } else {
+                    failed.put(v.id(), why);
                 }
             }
         } finally {
@@ -112,18 +129,19 @@ final class MaterializedViews {
                 query = query.substring(0, query.length() - 1);
             }
             // What a failed earlier switch left.
-            s.execute("DROP MATERIALIZED VIEW IF EXISTS " + replacement.quoted());
-            s.execute("CREATE MATERIALIZED VIEW " + replacement.quoted()
-                    + (shape.options() == null || shape.options().isEmpty() ? "" : " WITH (" + shape.options() + ")")
+            s.execute("DROP " + v.keyword() + "IF EXISTS " + replacement.quoted());
+            String options = shape.options() == null || shape.options().isEmpty() ? "" : " WITH (" + shape.options() + ")";
+            s.execute(v.materialized() ? "CREATE MATERIALIZED VIEW " + replacement.quoted() + options
                     + (shape.tablespace() == null ? "" : " TABLESPACE " + shape.tablespace()) + " AS " + query
-                    + (shape.populated() ? " WITH DATA" : " WITH NO DATA"));
+                    + (shape.populated() ? " WITH DATA" : " WITH NO DATA")
+                    : "CREATE VIEW " + replacement.quoted() + options + " AS " + query);
             Map<TableId, TableId> self = Map.of(v.id(), replacement);
             for (String index : Queries.rows(c, "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = "
                     + "?::oid ORDER BY indexrelid", rs -> rs.getString(1), v.oid())) {
                 s.execute(QualifiedNames.map(index, self));
             }
             if (v.comment() != null) {
-                s.execute("COMMENT ON MATERIALIZED VIEW " + replacement.quoted() + " IS " + Identifiers.literal(v.comment()));
+                s.execute("COMMENT ON " + v.keyword() + replacement.quoted() + " IS " + Identifiers.literal(v.comment()));
             }
             for (String grant : InPlaceSwap.grants(c, v.id().quoted(), replacement.quoted())) {
                 s.execute(grant);
