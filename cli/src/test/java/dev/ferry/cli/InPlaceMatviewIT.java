@@ -63,7 +63,9 @@ class InPlaceMatviewIT {
                 + "CREATE VIEW car_names AS SELECT id, name FROM cars;"
                 + "CREATE MATERIALIZED VIEW name_count AS SELECT count(*) AS n FROM car_names;"
                 // Its replacement's name is taken by the shadow table: it is rebuilt inside the window, as before.
-                + "CREATE SCHEMA report; CREATE MATERIALIZED VIEW report.cars AS SELECT count(*) AS n FROM public.cars");
+                + "CREATE SCHEMA report; CREATE MATERIALIZED VIEW report.cars AS SELECT count(*) AS n FROM public.cars;"
+                // Named as public.car_top: the first one's replacement takes the name, the other is built in the window.
+                + "CREATE MATERIALIZED VIEW report.car_top AS SELECT max(id) AS top FROM public.cars");
         Path config = tmp.resolve("ferry.yml");
         Files.writeString(config, "source: " + server.uri(db) + "\ntransforms:\n  - type: change-type\n"
                 + "    table: public.cars\n    column: id\n    to: bigint\n");
@@ -118,10 +120,11 @@ class InPlaceMatviewIT {
                 + "the fence in (\\d+) ms").matcher(sw.out());
         assertTrue(built.find(), sw.all());
         assertTrue(Long.parseLong(built.group(1)) >= 2000, "its query sleeps two seconds: " + sw.out());
-        assertTrue(sw.out().contains("materialized view public.car_top was built over the shadow tables"), sw.out());
         assertTrue(sw.out().contains("materialized view public.name_count was built over the shadow tables"), sw.out());
         assertTrue(sw.out().contains("materialized view report.cars is rebuilt inside the window, since building it "
                 + "over the shadow tables failed"), sw.out());
+        assertTrue(sw.out().contains("materialized view public.car_top is rebuilt inside the window, since its name "
+                + "in ferry_shadow is taken by the replacement of report.car_top"), sw.out());
         Matcher held = Pattern.compile("writes were held for (\\d+) ms").matcher(sw.out());
         assertTrue(held.find(), sw.out());
         assertTrue(Long.parseLong(held.group(1)) < 1000, "writes were held for less than the view's query: "
@@ -140,13 +143,15 @@ class InPlaceMatviewIT {
         assertEquals("t", server.queryValue(db, "SELECT has_table_privilege('mv_reader', 'public.car_buckets', "
                 + "'SELECT')"));
         assertEquals(server.queryValue(db, "SELECT max(top) FROM car_buckets"), server.queryValue(db,
-                "SELECT top FROM car_top"), "the materialized view over it was built over its replacement");
+                "SELECT top FROM car_top"), "the materialized view over it reads the new one");
         assertEquals("10", server.queryValue(db, "SELECT count(*) FROM bucket_list"));
         assertEquals(server.queryValue(db, "SELECT count(*) FROM cars"), server.queryValue(db,
                 "SELECT count(*) FROM car_names"), "the view it reads was moved in and reads the new table");
         assertTrue(Long.parseLong(server.queryValue(db, "SELECT n FROM name_count")) >= 20000);
         assertEquals(server.queryValue(db, "SELECT count(*) FROM ferry_old.cars"), server.queryValue(db,
                 "SELECT n FROM report.cars"), "the one rebuilt inside the window holds the rows as of the swap");
+        assertEquals("bigint", server.queryValue(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                + "WHERE attrelid = 'report.car_top'::regclass AND attname = 'top'"));
 
         server.execute(db, "REFRESH MATERIALIZED VIEW CONCURRENTLY car_buckets");
         assertEquals(server.queryValue(db, "SELECT count(*) FROM cars"), server.queryValue(db,

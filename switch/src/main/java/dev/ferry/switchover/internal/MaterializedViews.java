@@ -90,6 +90,12 @@ final class MaterializedViews {
                     }
                 }
                 TableId replacement = new TableId(shadowSchema, v.id().name());
+                TableId taken = replacements.entrySet().stream().filter(e -> e.getValue().equals(replacement))
+                        .map(Map.Entry::getKey).findFirst().orElse(null);
+                if (why == null && taken != null) {
+                    // Dropping what is there would drop that one's replacement (a leftover is dropped, below).
+                    why = "its name in " + shadowSchema + " is taken by the replacement of " + taken;
+                }
                 long t0 = System.nanoTime();
                 if (why == null) {
                     why = tryBuild(c, v, replacement, mapping, reads.get(v.id()));
