@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 /** The snapshot's options, shared by {@code ferry snapshot} and {@code ferry start}. */
 public final class SnapshotFlags {
     @Option(names = {"-j", "--jobs"}, paramLabel = "N",
-            description = "Copy workers, also used to build indexes (default: the number of cores, or 'jobs:' in ferry.yml).")
+            description = "Copy workers, also used to build indexes (default: half the cores, at least 1, or 'jobs:' in "
+                    + "ferry.yml; with the servers on hosts of their own, the smaller server's cores).")
     Integer jobs;
 
     @Option(names = "--slot", paramLabel = "NAME", defaultValue = SnapshotOptions.DEFAULT_SLOT,
@@ -50,7 +51,7 @@ public final class SnapshotFlags {
 
     /** The snapshot options for these flags and settings; the listener and transforms are the caller's. */
     SnapshotOptions options(Settings s) {
-        int j = jobs != null ? jobs : s.file().jobs() != null ? s.file().jobs() : Runtime.getRuntime().availableProcessors();
+        int j = jobs != null ? jobs : s.file().jobs() != null ? s.file().jobs() : SnapshotOptions.defaultJobs();
         if (j < 1) {
             throw FerryException.usage("--jobs must be at least 1, not " + j);
         }

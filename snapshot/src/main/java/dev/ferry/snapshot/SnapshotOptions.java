@@ -50,8 +50,18 @@ public record SnapshotOptions(
         }
     }
 
+    /**
+     * Copy workers when {@code --jobs} is not given: half the cores of the machine Ferry runs on, at least one.
+     * Each worker keeps two backends busy, one COPY out of the source and one into the target, so on a host that
+     * also runs the servers this fills its cores without more processes than cores; on two cores one worker
+     * copied a 5-million-row table faster than two or four (docs/design.md, "How many workers").
+     */
+    public static int defaultJobs() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
+
     public static SnapshotOptions of(ConnectionSpec source, ConnectionSpec target) {
-        return new SnapshotOptions(source, target, List.of(), "ferry", Runtime.getRuntime().availableProcessors(),
+        return new SnapshotOptions(source, target, List.of(), "ferry", defaultJobs(),
                 DEFAULT_SLOT, DEFAULT_PUBLICATION, Duration.ofSeconds(60), false, Rate.UNLIMITED, DEFAULT_CHUNK_BYTES,
                 TransformChain.identity(), SnapshotListener.SILENT, null, ObjectOptions.DEFAULT);
     }
