@@ -71,6 +71,13 @@ import java.util.stream.Collectors;
 public final class Snapshot {
     private final SnapshotOptions o;
     private final SnapshotListener listener;
+    /**
+     * The target connection of the snapshot's own steps (checks, schema, objects, sequences): one for the run
+     * rather than one per step. The copy workers and index builds have their own.
+     */
+    private Connection work;
+    /** The objects read under the run's snapshot, for the steps after the copy; null when none are carried. */
+    private ObjectMigration objects;
 
     private Snapshot(SnapshotOptions options) {
         this.o = options;
@@ -92,10 +99,14 @@ public final class Snapshot {
 
     private SnapshotResult execute() {
         long t0 = System.nanoTime();
-        try (StateStore store = StateStore.open(o.target(), o.stateSchema())) {
+        try (StateStore store = StateStore.open(o.target(), o.stateSchema());
+             Connection target = Db.open(o.target(), "target", "snapshot")) {
+            work = target;
             store.lockWriter("snapshot");
             var run = store.run();
             return run.isEmpty() ? start(store, t0) : resume(store, run.get(), t0);
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing a connection", "target", e);
         }
     }
 
@@ -108,7 +119,7 @@ public final class Snapshot {
             requireReplicable(pre);
             prepareTargetTables(works(pre));
             if (o.objects() != null && !o.inPlace()) {
-                ObjectMigration.refuseEarly(coord, o.target(), objectScope(works(pre)), o.objects());
+                ObjectMigration.refuseEarly(coord, work, objectScope(works(pre)), o.objects());
             }
             List<TableId> roots = pre.tables().values().stream()
                     .filter(t -> t.parent() == null || !pre.tables().containsKey(t.parent())).map(TableInfo::id).toList();
@@ -149,9 +160,10 @@ public final class Snapshot {
                 try (IndexBuilder indexes = indexBuilder(store, works)) {
                     Map<TableId, CopyPool.Timing> timings = copy(store, works, indexes, snap.name(), snap::release);
                     clock.end(SnapshotStep.COPY, store);
+                    endSnapshotTransaction(coord);
                     setSequences(coord, catalog, works);
-                    coord.commit();
-                    return finish(store, works, indexes, clock, timings, snap.lsn(), o.slot(), o.publication(), false, t0);
+                    return finish(store, coord, works, indexes, clock, timings, snap.lsn(), o.slot(), o.publication(),
+                            false, t0);
                 }
             } finally {
                 snap.release();
@@ -180,7 +192,7 @@ public final class Snapshot {
                 listener.message("the copy had finished; building keys and indexes");
                 StepClock clock = new StepClock(System.nanoTime());
                 try (IndexBuilder indexes = indexBuilder(store, works)) {
-                    return finish(store, works, indexes, clock, Map.of(), run.consistentLsn(), run.slot(),
+                    return finish(store, coord, works, indexes, clock, Map.of(), run.consistentLsn(), run.slot(),
                             run.publication(), true, t0);
                 }
             }
@@ -214,9 +226,9 @@ public final class Snapshot {
                         }
                     });
                     clock.end(SnapshotStep.COPY, store);
+                    endSnapshotTransaction(coord);
                     setSequences(coord, catalog, works);
-                    coord.commit();
-                    return finish(store, works, indexes, clock, timings, run.consistentLsn(), run.slot(),
+                    return finish(store, coord, works, indexes, clock, timings, run.consistentLsn(), run.slot(),
                             run.publication(), true, t0);
                 }
             } finally {
@@ -237,7 +249,7 @@ public final class Snapshot {
         ChunkPlanner planner = new ChunkPlanner(coord, o.chunkBytes());
         Map<TableId, List<ChunkState>> byTable = store.chunks().stream().collect(Collectors.groupingBy(
                 c -> new TableId(c.schema(), c.table()), LinkedHashMap::new, Collectors.toList()));
-        try (Connection target = Db.open(o.target(), "target", "snapshot"); Statement st = target.createStatement()) {
+        try (Statement st = work.createStatement()) {
             for (TableWork w : works.values()) {
                 if (w.source().partitioned()) {
                     continue;
@@ -337,7 +349,7 @@ public final class Snapshot {
 
     /** Refuses target tables that already hold rows, or empties them with --truncate-target. */
     private void prepareTargetTables(Map<TableId, TableWork> works) {
-        try (Connection c = Db.open(o.target(), "target", "snapshot"); Statement st = c.createStatement()) {
+        try (Statement st = work.createStatement()) {
             List<TableId> full = new ArrayList<>();
             for (TableWork w : works.values()) {
                 if (w.source().partitioned()) {
@@ -379,13 +391,10 @@ public final class Snapshot {
     private void createSchema(StateStore store, Connection source, Catalog catalog, Map<TableId, TableWork> works) {
         listener.message("creating " + works.size() + " table(s) on the target, without indexes");
         Map<String, String> extensions = SchemaBuilder.extensions(source, works.keySet());
-        try (Connection c = Db.open(o.target(), "target", "schema")) {
-            ObjectSteps objects = o.objects() == null || o.inPlace() ? ObjectSteps.NONE
-                    : ObjectMigration.read(source, objectScope(works), o.objects(), listener::message);
-            new SchemaBuilder(c, o.inPlace()).createTables(catalog, works, o.transforms(), extensions, objects);
-        } catch (SQLException e) {
-            throw ServerErrors.during("creating the target schema", "target", e);
-        }
+        objects = o.objects() == null || o.inPlace() ? null
+                : ObjectMigration.read(source, objectScope(works), o.objects(), listener::message);
+        new SchemaBuilder(work, o.inPlace()).createTables(catalog, works, o.transforms(), extensions,
+                objects == null ? ObjectSteps.NONE : objects);
         works.values().forEach(w -> store.addTable(w.id(), w.targetId()));
     }
 
@@ -401,20 +410,23 @@ public final class Snapshot {
 
     /**
      * Sets the target's sequences to the source's values now (they are not transactional), so the copied tables
-     * are usable at once; {@code ferry switch} carries them again, and refuses those that cannot be carried. A
-     * connection of its own: a sequence Ferry may not read must not abort the snapshot's transaction.
+     * are usable at once; {@code ferry switch} carries them again, and refuses those that cannot be carried. On
+     * {@code source} after the snapshot's transaction ended ({@link #endSnapshotTransaction}): values are read as
+     * of now, and a sequence Ferry may not read can no longer abort that transaction.
      */
-    private void setSequences(Connection coord, Catalog catalog, Map<TableId, TableWork> works) {
+    private void setSequences(Connection source, Catalog catalog, Map<TableId, TableWork> works) {
         if (o.inPlace()) {
             return; // the shadow tables use the source's own sequences
         }
         Map<TableId, TableId> tables = new LinkedHashMap<>();
         works.forEach((id, w) -> tables.put(id, w.targetId()));
-        try (Connection s = Db.open(o.source(), "source", "sequences"); Connection c = Db.open(o.target(), "target", "schema")) {
-            Sequences.carry(s, c, Sequences.plan(s, c, catalog.sequences(), tables, works.keySet()).mapped(), 0);
-        } catch (SQLException e) {
-            throw ServerErrors.during("setting sequences", "target", e);
-        }
+        Sequences.carry(source, work, Sequences.plan(source, work, catalog.sequences(), tables, works.keySet()).mapped(), 0);
+    }
+
+    /** Ends the transaction that held the snapshot on {@code coord}; its later statements each commit alone. */
+    private static void endSnapshotTransaction(Connection coord) throws SQLException {
+        coord.commit();
+        coord.setAutoCommit(true);
     }
 
     /** Keys and indexes are built by table tree, each as soon as its tables are copied (resync LSNs are known now). */
@@ -425,11 +437,7 @@ public final class Snapshot {
     private Map<TableId, CopyPool.Timing> copy(StateStore store, Map<TableId, TableWork> works, IndexBuilder indexes,
                                                String snapshot, Runnable release) {
         Set<TableId> freeze;
-        try (Connection c = Db.open(o.target(), "target", "snapshot")) {
-            freeze = Freeze.eligible(c, works.values());
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading the target tables", "target", e);
-        }
+        freeze = Freeze.eligible(work, works.values());
         List<CopyPool.Job> jobs = new ArrayList<>();
         Map<TableId, long[]> done = new LinkedHashMap<>();
         for (ChunkState c : store.chunks()) {
@@ -469,7 +477,7 @@ public final class Snapshot {
         return timings;
     }
 
-    private SnapshotResult finish(StateStore store, Map<TableId, TableWork> works, IndexBuilder indexes, StepClock clock,
+    private SnapshotResult finish(StateStore store, Connection source, Map<TableId, TableWork> works, IndexBuilder indexes, StepClock clock,
                                   Map<TableId, CopyPool.Timing> timings, Lsn consistent, String slot, String publication,
                                   boolean resumed, long t0) {
         store.setPhase(Phase.INDEXES);
@@ -500,7 +508,11 @@ public final class Snapshot {
         clock.end(SnapshotStep.INDEXES, store);
         indexes.foreignKeys();
         if (o.objects() != null && !o.inPlace()) {
-            ObjectMigration.afterCopy(o.source(), o.target(), objectScope(works), o.objects(), listener::message);
+            if (objects != null) {
+                objects.afterCopy(work);
+            } else {
+                ObjectMigration.afterCopy(source, work, objectScope(works), o.objects(), listener::message);
+            }
             LargeObjects.Pass lo = LargeObjects.copy(o.source(), o.target(), o.objects(), false, listener::message);
             if (lo.written() + lo.unchanged() > 0) {
                 listener.message("large objects: " + lo.describe());

@@ -33,6 +33,8 @@ public final class ObjectMigration implements ObjectSteps {
     private final ObjectScope scope;
     private final ObjectOptions options;
     private final Consumer<String> log;
+    /** The writer of the last target connection the steps ran on, with what it knows the target has. */
+    private ObjectWriter writer;
 
     private ObjectMigration(Connection source, ObjectSet objects, ObjectScope scope, ObjectOptions options,
                             Consumer<String> log) {
@@ -63,16 +65,21 @@ public final class ObjectMigration implements ObjectSteps {
      * under --no-owner, roles the target lacks without --create-roles.
      */
     public static void refuseEarly(Connection source, ConnectionSpec target, ObjectScope scope, ObjectOptions options) {
+        try (Connection t = Db.open(target, "target", "objects")) {
+            refuseEarly(source, t, scope, options);
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing a connection", "target", e);
+        }
+    }
+
+    /** The same, on a target connection the caller holds. */
+    public static void refuseEarly(Connection source, Connection target, ObjectScope scope, ObjectOptions options) {
         ObjectSet objects = options.choices().apply(ObjectReader.read(source, scope, "source"));
         refuseDefiners(objects, options);
         if (!options.createRoles()) {
-            try (Connection t = Db.open(target, "target", "objects")) {
-                List<String> missing = missingRoles(source, objects, t, options);
-                if (!missing.isEmpty()) {
-                    throw FerryException.usage(missingRolesSentence(missing));
-                }
-            } catch (SQLException e) {
-                throw ServerErrors.during("closing a connection", "target", e);
+            List<String> missing = missingRoles(source, objects, target, options);
+            if (!missing.isEmpty()) {
+                throw FerryException.usage(missingRolesSentence(missing));
             }
         }
     }
@@ -123,20 +130,24 @@ public final class ObjectMigration implements ObjectSteps {
     @Override
     public void beforeTables(Connection target) {
         ObjectWriter w = writer(target);
+        // Read again: the snapshot created the tables' types and its sequences since the last step.
+        Map<String, SchemaObject> have = w.refresh();
         // Types no migrated table uses (a function's argument) were not created with the tables' types.
-        Map<String, SchemaObject> have = ObjectReader.read(target, scope.onTarget(), "target").byKey();
-        List<Long> missing = objects.objects().stream().filter(o -> (o.kind() == Kind.TYPE || o.kind() == Kind.DOMAIN)
-                && !have.containsKey(o.key())).map(SchemaObject::oid).toList();
+        List<SchemaObject> missing = objects.objects().stream().filter(o -> (o.kind() == Kind.TYPE
+                || o.kind() == Kind.DOMAIN) && !have.containsKey(o.key())).toList();
         if (!missing.isEmpty()) {
-            for (TypeInfo t : new CatalogReader(source, scope.stateSchema()).types(missing)) {
+            for (TypeInfo t : new CatalogReader(source, scope.stateSchema()).types(missing.stream()
+                    .map(SchemaObject::oid).toList())) {
                 w.exec(DdlWriter.createType(t), "creating type " + t.schema() + "." + t.name());
             }
+            missing.forEach(w::created);
         }
         w.create(objects, Stage.BEFORE_TABLES);
     }
 
     @Override
     public void afterTables(Connection target) {
+        // No read: since beforeTables only the tables were created, and no object of this stage is a table.
         int n = writer(target).create(objects, Stage.AFTER_TABLES);
         if (n > 0) {
             log.accept("created " + n + " view(s) and function(s) that use the tables");
@@ -151,16 +162,37 @@ public final class ObjectMigration implements ObjectSteps {
     public static void afterCopy(ConnectionSpec source, ConnectionSpec target, ObjectScope scope, ObjectOptions options,
                                  Consumer<String> log) {
         try (Connection s = Db.open(source, "source", "objects"); Connection t = Db.open(target, "target", "objects")) {
-            ObjectSet objects = options.choices().apply(ObjectReader.read(s, scope, "source"));
-            ObjectWriter w = new ObjectWriter(t, scope.onTarget(), options, log);
-            int views = w.refreshMaterializedViews(objects);
-            int created = w.create(objects, Stage.AFTER_COPY);
-            w.finish(objects);
-            log.accept("objects around the tables: " + summary(objects) + "; " + views + " materialized view(s) refreshed, "
-                    + created + " created after the copy; owners, privileges and comments set");
+            afterCopy(s, t, scope, options, log);
         } catch (SQLException e) {
             throw ServerErrors.during("closing a connection", "target", e);
         }
+    }
+
+    /** The same, on connections the caller holds (the source's read in its own transaction, or autocommit). */
+    public static void afterCopy(Connection source, Connection target, ObjectScope scope, ObjectOptions options,
+                                 Consumer<String> log) {
+        ObjectSet objects = options.choices().apply(ObjectReader.read(source, scope, "source"));
+        complete(new ObjectWriter(target, scope.onTarget(), options, log), objects, log);
+    }
+
+    /**
+     * The same for the run that read the objects under its snapshot ({@link #read}): the objects of the
+     * consistent point, not read again. On the connection the schema steps ran on, what the target has is known
+     * already: since those steps, only the copy, the keys, indexes and foreign keys were made, none of them an
+     * object created here.
+     */
+    public void afterCopy(Connection target) {
+        ObjectWriter w = writer != null && writer.connection() == target ? writer
+                : new ObjectWriter(target, scope.onTarget(), options, log);
+        complete(w, objects, log);
+    }
+
+    private static void complete(ObjectWriter w, ObjectSet objects, Consumer<String> log) {
+        int views = w.refreshMaterializedViews(objects);
+        int created = w.create(objects, Stage.AFTER_COPY);
+        w.finish(objects);
+        log.accept("objects around the tables: " + summary(objects) + "; " + views + " materialized view(s) refreshed, "
+                + created + " created after the copy; owners, privileges and comments set");
     }
 
     /**
@@ -233,7 +265,10 @@ public final class ObjectMigration implements ObjectSteps {
     }
 
     private ObjectWriter writer(Connection target) {
-        return new ObjectWriter(target, scope.onTarget(), options, log);
+        if (writer == null || writer.connection() != target) {
+            writer = new ObjectWriter(target, scope.onTarget(), options, log);
+        }
+        return writer;
     }
 
     /**

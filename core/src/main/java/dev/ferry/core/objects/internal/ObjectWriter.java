@@ -25,6 +25,11 @@ public final class ObjectWriter {
     private final ObjectScope targetScope;
     private final ObjectOptions options;
     private final Consumer<String> log;
+    /**
+     * What the target has of the scope's objects: read once ({@link #refresh}), then kept up to date with what this
+     * writer creates, so the stages of one step do not read the whole catalog again each.
+     */
+    private Map<String, SchemaObject> have;
 
     public ObjectWriter(Connection target, ObjectScope targetScope, ObjectOptions options, Consumer<String> log) {
         this.target = target;
@@ -34,9 +39,32 @@ public final class ObjectWriter {
         exec("SET check_function_bodies = off", "preparing the target session");
     }
 
+    /**
+     * Reads what the target has again. Needed after anyone but this writer created objects of the scope on the
+     * target (the snapshot's types and sequences, a previous step's connection); never while only this writer did.
+     */
+    public Map<String, SchemaObject> refresh() {
+        have = new java.util.LinkedHashMap<>(ObjectReader.read(target, targetScope, "target").byKey());
+        return have;
+    }
+
+    /** Records that {@code o} now exists on the target, created by someone using this writer's connection. */
+    public void created(SchemaObject o) {
+        have().putIfAbsent(o.key(), o);
+    }
+
+    /** The target connection this writer creates on. */
+    public Connection connection() {
+        return target;
+    }
+
+    private Map<String, SchemaObject> have() {
+        return have == null ? refresh() : have;
+    }
+
     /** Creates the objects of {@code stage} the target does not have yet; returns how many. */
     public int create(ObjectSet source, Stage stage) {
-        Map<String, SchemaObject> have = ObjectReader.read(target, targetScope, "target").byKey();
+        Map<String, SchemaObject> have = have();
         int n = 0;
         for (SchemaObject o : source.at(stage)) {
             if (o.create().isEmpty() || have.containsKey(o.key()) && o.kind() != Kind.TABLE
@@ -52,6 +80,7 @@ public final class ObjectWriter {
             for (String sql : o.create()) {
                 exec(sql, "creating " + o.title());
             }
+            have.putIfAbsent(o.key(), o);
             if (o.kind() == Kind.TRIGGER && ("A".equals(o.state()) || "R".equals(o.state()))) {
                 log.accept(o.title() + " is ENABLE " + ("A".equals(o.state()) ? "ALWAYS" : "REPLICA") + " on the source; "
                         + "it stays ENABLE on the target until the switch, so replicated rows do not fire it");
@@ -73,7 +102,8 @@ public final class ObjectWriter {
 
     /** Owners, then privileges, then comments, of everything the target has of the source's objects. */
     public void finish(ObjectSet source) {
-        Map<String, SchemaObject> have = ObjectReader.read(target, targetScope, "target").byKey();
+        // Read again: the owners of what this writer created are the target's to say.
+        Map<String, SchemaObject> have = refresh();
         List<SchemaObject> present = source.objects().stream().filter(o -> present(o, have)).toList();
         if (!options.noOwner()) {
             for (SchemaObject o : present) {
