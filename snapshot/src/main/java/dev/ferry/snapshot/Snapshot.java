@@ -420,7 +420,8 @@ public final class Snapshot {
         }
         Map<TableId, TableId> tables = new LinkedHashMap<>();
         works.forEach((id, w) -> tables.put(id, w.targetId()));
-        Sequences.carry(source, work, Sequences.plan(source, work, catalog.sequences(), tables, works.keySet()).mapped(), 0);
+        Sequences.Plan plan = Sequences.plan(source, work, catalog.sequences(), tables, works.keySet());
+        Sequences.carry(source, work, plan.mapped(), 0);
     }
 
     /** Ends the transaction that held the snapshot on {@code coord}; its later statements each commit alone. */
@@ -477,9 +478,9 @@ public final class Snapshot {
         return timings;
     }
 
-    private SnapshotResult finish(StateStore store, Connection source, Map<TableId, TableWork> works, IndexBuilder indexes, StepClock clock,
-                                  Map<TableId, CopyPool.Timing> timings, Lsn consistent, String slot, String publication,
-                                  boolean resumed, long t0) {
+    private SnapshotResult finish(StateStore store, Connection source, Map<TableId, TableWork> works,
+                                  IndexBuilder indexes, StepClock clock, Map<TableId, CopyPool.Timing> timings,
+                                  Lsn consistent, String slot, String publication, boolean resumed, long t0) {
         store.setPhase(Phase.INDEXES);
         Map<TableId, long[]> totals = new LinkedHashMap<>();
         for (ChunkState c : store.chunks()) {
