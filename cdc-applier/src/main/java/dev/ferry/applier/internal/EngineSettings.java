@@ -60,6 +60,9 @@ public final class EngineSettings {
         p.setProperty("provide.transaction.metadata", "true");
         p.setProperty("skipped.operations", "none");
         p.setProperty("tombstones.on.delete", "false");
+        // No context headers (connector and task names, run id) added to every record and copied by the engine:
+        // Ferry reads only the key-change headers the emitter adds (__debezium.oldkey/newkey), which stay.
+        p.setProperty("extended.headers.enabled", "false");
         // Every value as pgoutput's text (dev.ferry.applier.debezium): the converter claims every column, so the
         // value modes below decide only how Debezium parses column defaults for its schemas (never used by Ferry).
         p.setProperty("converters", "pgtext");

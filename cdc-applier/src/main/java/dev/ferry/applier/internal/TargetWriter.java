@@ -422,8 +422,9 @@ public final class TargetWriter implements ChangeSink {
     }
 
     private static List<String> keyValues(Row row) {
-        List<String> key = new ArrayList<>();
-        for (String k : row.schema().key()) {
+        List<String> names = row.schema().key();
+        List<String> key = new ArrayList<>(names.size()); // one per change: not the default ten slots
+        for (String k : names) {
             key.add(row.get(k));
         }
         return key;

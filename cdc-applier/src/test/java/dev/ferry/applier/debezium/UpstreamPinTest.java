@@ -20,16 +20,17 @@ import org.junit.jupiter.api.Test;
  * Ferry's pgoutput text mirrors Debezium 3.6.3.Final: these are the upstream classes it replaces or relies on,
  * pinned by the SHA-256 of their bytes in Debezium's jar. When one fails, Debezium changed: read the new class,
  * adjust {@code PgOutputReplicationMessage} or {@code PgOutputMessageDecoder} (or {@link PgTextConverter}), then
- * update the hash. {@code PostgresEventMetadataProvider} and {@code PostgresTransactionMonitor} are the stream-speed
- * replacements (Debezium's per-event metrics and transaction blocks), pinned the same way.
+ * update the hash. {@code PostgresEventMetadataProvider}, {@code PostgresTransactionMonitor} and
+ * {@code PostgresChangeRecordEmitter} are the stream-speed replacements (Debezium's per-event metrics, transaction
+ * blocks and column-value copies), pinned the same way.
  */
 class UpstreamPinTest {
     private static final String PG = "io/debezium/connector/postgresql/";
 
     /**
      * The classes replaced (the message, and the decoder that builds it and drops TRUNCATE's options), the TOAST
-     * markers, the emitter that fills TOAST from RI FULL, and the two classes replaced to cut per-event metrics and
-     * transaction-block work.
+     * markers, and the three classes replaced to cut per-event work: metrics, transaction blocks, and the emitter's
+     * column-value copies (the emitter also fills TOAST from RI FULL).
      */
     private static final Map<String, String> PINNED = Map.of(
             PG + "connection/pgoutput/PgOutputReplicationMessage.class",
@@ -38,9 +39,9 @@ class UpstreamPinTest {
             "4edf90716d4d4d7b1bd1e6a80ac3bad072dc5a10df11b6fed2e51768e318dd49",
             PG + "UnchangedToastedReplicationMessageColumn.class",
             "c28b9f9c43034d7afc7aedb257f7807a29b500f7b57840ef1a5fc5840e3dfeda",
+            // The stream-speed replacements: Debezium's metrics', transaction metadata's and emitter's per-event work.
             PG + "PostgresChangeRecordEmitter.class",
             "bd241bc38322432a332954fc3329248414f24fead8ffb72f4a67ff22e9645ee1",
-            // The stream-speed replacements: Debezium's metrics' and transaction metadata's per-event work.
             PG + "PostgresEventMetadataProvider.class",
             "52585dadbfd3e0521997492955ff6b8da868de7a4b48c117a8ff60f11075a49b",
             PG + "pipeline/txmetadata/PostgresTransactionMonitor.class",
@@ -67,7 +68,8 @@ class UpstreamPinTest {
         assertNotEquals(debeziumJar().toUri().toURL(), decoder, "Debezium's PgOutputMessageDecoder is loaded first");
         assertEquals("10:00:00+05", PgOutputReplicationMessage.getValue("c", null, "timetz", "10:00:00+05", null, true, null));
         for (String name : new String[] {"io.debezium.connector.postgresql.PostgresEventMetadataProvider",
-                "io.debezium.connector.postgresql.pipeline.txmetadata.PostgresTransactionMonitor"}) {
+                "io.debezium.connector.postgresql.pipeline.txmetadata.PostgresTransactionMonitor",
+                "io.debezium.connector.postgresql.PostgresChangeRecordEmitter"}) {
             URL loaded = Class.forName(name).getProtectionDomain().getCodeSource().getLocation();
             assertNotEquals(debeziumJar().toUri().toURL(), loaded, "Debezium's " + name + " is loaded first");
         }

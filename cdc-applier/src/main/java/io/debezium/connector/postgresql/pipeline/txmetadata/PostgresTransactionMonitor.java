@@ -15,7 +15,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  * Ferry's replacement of Debezium 3.6.3.Final's
  * {@code io.debezium.connector.postgresql.pipeline.txmetadata.PostgresTransactionMonitor} (Apache License 2.0,
  * unchanged upstream since DBZ-7698, 2024-03), loaded ahead of Debezium's jar (the CLI's shaded jar leaves
- * Debezium's copy out). {@code PostgresEventDispatcher} hard-codes this class. It differs from upstream in two
+ * Debezium's copy out). {@code PostgresEventDispatcher} hard-codes this class. It differs from upstream in three
  * places:
  * <ul>
  *   <li>{@link #prepareTxStruct} returns null, so a change event's optional {@code transaction} block stays
@@ -24,6 +24,8 @@ import org.apache.kafka.connect.source.SourceRecord;
  *       builds them (their ids, counts, and the offsets' {@code lsn_commit}).</li>
  *   <li>A BEGIN/END value given no time takes the event's source time from the offset: Ferry's
  *       {@code PostgresEventMetadataProvider} answers no event timestamps, and upstream would fail on null.</li>
+ *   <li>The BEGIN/END id {@code "txid:lsn"} is concatenated, not built by {@code String.format} (a Formatter
+ *       and its parse of the pattern, four times per source transaction); the text is the same.</li>
  * </ul>
  * {@code UpstreamPinTest} fails when Debezium's own class changes: re-read it, then update this class and the
  * pinned hash together.
@@ -59,7 +61,7 @@ public class PostgresTransactionMonitor extends TransactionMonitor {
     private Struct adjustTxId(Struct txStruct, OffsetContext offsetContext) {
         final String lsn = Long.toString(((PostgresOffsetContext) offsetContext).asOffsetState().lastSeenLsn().asLong());
         final String txId = offsetContext.getTransactionContext().getTransactionId();
-        txStruct.put(DEBEZIUM_TRANSACTION_ID_KEY, String.format("%s:%s", txId, lsn));
+        txStruct.put(DEBEZIUM_TRANSACTION_ID_KEY, txId + ":" + lsn);
         return txStruct;
     }
 
