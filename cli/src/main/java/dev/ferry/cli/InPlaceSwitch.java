@@ -10,6 +10,7 @@ import dev.ferry.snapshot.DeferredBuilds;
 import dev.ferry.switchover.InPlaceFence;
 import dev.ferry.switchover.MigratedTables;
 import dev.ferry.switchover.Switchover;
+import dev.ferry.transforms.TableId;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -47,6 +48,10 @@ final class InPlaceSwitch {
         }
         if (r.note() != null) {
             out.println("Swapped in place: " + r.note() + ".");
+            // The switch that swapped was stopped after the commit, perhaps before it validated the foreign keys.
+            fence.resumeValidation(store.targetTables().entrySet().stream()
+                    .map(e -> new TableId(e.getKey().schema(), e.getValue().name())).toList());
+            validate(fence, out);
             return 0;
         }
         out.printf("Swapped %d table(s) in place (originals in %s): writes were held for %d ms, reads of the swapped "
@@ -56,12 +61,16 @@ final class InPlaceSwitch {
             out.println("The swap's locks took " + (fence.lockWaits().size() + 1) + " attempts; blocked by: "
                     + String.join("; ", fence.lockWaits()));
         }
+        validate(fence, out);
+        return 0;
+    }
+
+    private static void validate(InPlaceFence fence, PrintWriter out) {
         out.flush();
         int n = fence.validateForeignKeys(m -> { });
         if (n > 0) {
             out.println("Validated " + n + " foreign key(s) re-added by the swap.");
         }
-        return 0;
     }
 
     /** The sequences of the rebuilt tables: the same objects on both sides, so the switch must not set them. */
