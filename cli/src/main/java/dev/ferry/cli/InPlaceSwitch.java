@@ -37,7 +37,7 @@ final class InPlaceSwitch {
             out.println(sw.abort());
             return 0;
         }
-        Switchover.Options options = new Switchover.Options(timeout, 0, then, ownSequences(s, plan),
+        Switchover.Options options = new Switchover.Options(timeout, 0, then, ownSequences(s, store),
                 () -> {
                     DeferredBuilds.requireBuilt(store);
                     fence.prepare();
@@ -49,8 +49,7 @@ final class InPlaceSwitch {
         if (r.note() != null) {
             out.println("Swapped in place: " + r.note() + ".");
             // The switch that swapped was stopped after the commit, perhaps before it validated the foreign keys.
-            fence.resumeValidation(store.targetTables().entrySet().stream()
-                    .map(e -> new TableId(e.getKey().schema(), e.getValue().name())).toList());
+            fence.resumeValidation(placed(store));
             validate(fence, out);
             return 0;
         }
@@ -65,6 +64,12 @@ final class InPlaceSwitch {
         return 0;
     }
 
+    /** The run's tables as the swap places them: each shadow's name in its original's schema. */
+    private static List<TableId> placed(StateStore store) {
+        return store.targetTables().entrySet().stream()
+                .map(e -> new TableId(e.getKey().schema(), e.getValue().name())).toList();
+    }
+
     private static void validate(InPlaceFence fence, PrintWriter out) {
         out.flush();
         int n = fence.validateForeignKeys(m -> { });
@@ -73,10 +78,18 @@ final class InPlaceSwitch {
         }
     }
 
-    /** The sequences of the rebuilt tables: the same objects on both sides, so the switch must not set them. */
-    private static Set<String> ownSequences(Settings s, InPlacePlan plan) {
+    /**
+     * The sequences of the run's tables: the same objects on both sides, so the switch must not set them. The tables
+     * as the run recorded them, not as the plan finds them now: after a swap whose switch was killed before
+     * {@code done}, a referencing column is already {@code bigint}, so the plan no longer rebuilds its table, and the
+     * finishing switch refused that table's sequence (used by a table not migrated) on every re-run.
+     */
+    private static Set<String> ownSequences(Settings s, StateStore store) {
         try (Connection c = Db.open(s.source(), "source", "switch")) {
-            return new CatalogReader(c, s.stateSchema()).read(plan.rebuilt()).sequences().stream()
+            // Under the originals' names before the swap, the shadows' names (in the originals' schemas) after it.
+            Set<TableId> tables = new java.util.LinkedHashSet<>(store.targetTables().keySet());
+            tables.addAll(placed(store));
+            return new CatalogReader(c, s.stateSchema()).read(tables).sequences().stream()
                     .map(SequenceInfo::id).map(Object::toString).collect(Collectors.toSet());
         } catch (SQLException e) {
             throw ServerErrors.during("reading the sequences of the rebuilt tables", "source", e);

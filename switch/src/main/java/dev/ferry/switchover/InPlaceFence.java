@@ -224,6 +224,12 @@ public final class InPlaceFence implements Fence {
         locks.release();
     }
 
+    /** The swap commits with the protection: undoing the protection afterwards would not undo the swap. */
+    @Override
+    public boolean protectionIsFinal() {
+        return true;
+    }
+
     @Override
     public void sendTraffic(Runnable hook) {
         hook.run();
