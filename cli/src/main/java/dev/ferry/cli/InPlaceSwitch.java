@@ -10,6 +10,7 @@ import dev.ferry.snapshot.DeferredBuilds;
 import dev.ferry.switchover.InPlaceFence;
 import dev.ferry.switchover.MigratedTables;
 import dev.ferry.switchover.Switchover;
+import dev.ferry.transforms.TableId;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -36,7 +37,7 @@ final class InPlaceSwitch {
             out.println(sw.abort());
             return 0;
         }
-        Switchover.Options options = new Switchover.Options(timeout, 0, then, ownSequences(s, plan),
+        Switchover.Options options = new Switchover.Options(timeout, 0, then, ownSequences(s, store),
                 () -> {
                     DeferredBuilds.requireBuilt(store);
                     fence.prepare();
@@ -47,6 +48,9 @@ final class InPlaceSwitch {
         }
         if (r.note() != null) {
             out.println("Swapped in place: " + r.note() + ".");
+            // The switch that swapped was stopped after the commit, perhaps before it validated the foreign keys.
+            fence.resumeValidation(placed(store));
+            validate(fence, out);
             return 0;
         }
         out.printf("Swapped %d table(s) in place (originals in %s): writes were held for %d ms, reads of the swapped "
@@ -56,18 +60,36 @@ final class InPlaceSwitch {
             out.println("The swap's locks took " + (fence.lockWaits().size() + 1) + " attempts; blocked by: "
                     + String.join("; ", fence.lockWaits()));
         }
+        validate(fence, out);
+        return 0;
+    }
+
+    /** The run's tables as the swap places them: each shadow's name in its original's schema. */
+    private static List<TableId> placed(StateStore store) {
+        return store.targetTables().entrySet().stream()
+                .map(e -> new TableId(e.getKey().schema(), e.getValue().name())).toList();
+    }
+
+    private static void validate(InPlaceFence fence, PrintWriter out) {
         out.flush();
         int n = fence.validateForeignKeys(m -> { });
         if (n > 0) {
             out.println("Validated " + n + " foreign key(s) re-added by the swap.");
         }
-        return 0;
     }
 
-    /** The sequences of the rebuilt tables: the same objects on both sides, so the switch must not set them. */
-    private static Set<String> ownSequences(Settings s, InPlacePlan plan) {
+    /**
+     * The sequences of the run's tables: the same objects on both sides, so the switch must not set them. The tables
+     * as the run recorded them, not as the plan finds them now: after a swap whose switch was killed before
+     * {@code done}, a referencing column is already {@code bigint}, so the plan no longer rebuilds its table, and the
+     * finishing switch refused that table's sequence (used by a table not migrated) on every re-run.
+     */
+    private static Set<String> ownSequences(Settings s, StateStore store) {
         try (Connection c = Db.open(s.source(), "source", "switch")) {
-            return new CatalogReader(c, s.stateSchema()).read(plan.rebuilt()).sequences().stream()
+            // Under the originals' names before the swap, the shadows' names (in the originals' schemas) after it.
+            Set<TableId> tables = new java.util.LinkedHashSet<>(store.targetTables().keySet());
+            tables.addAll(placed(store));
+            return new CatalogReader(c, s.stateSchema()).read(tables).sequences().stream()
                     .map(SequenceInfo::id).map(Object::toString).collect(Collectors.toSet());
         } catch (SQLException e) {
             throw ServerErrors.during("reading the sequences of the rebuilt tables", "source", e);

@@ -53,7 +53,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             ConnectionSpec source = source(s, store.run().get());
             RunStatus st = RunStatus.read(store, source, Duration.ofSeconds(1));
-            SwitchStatus sw = SwitchStatus.read(store, source);
+            SwitchStatus sw = SwitchStatus.read(store, source, s.inPlace() != null);
             if (json) {
                 Map<String, Object> m = toMap(st);
                 m.put("switch_outcome", sw.outcome().name().toLowerCase());

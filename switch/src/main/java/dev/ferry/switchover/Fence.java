@@ -39,6 +39,14 @@ public sealed interface Fence permits LockFence, PgBouncerFence, InPlaceFence {
      */
     void sendTraffic(Runnable hook);
 
+    /**
+     * True when committing the source's protection commits the switch itself (the in-place swap commits with it):
+     * from then on the switch is only finished, never undone.
+     */
+    default boolean protectionIsFinal() {
+        return false;
+    }
+
     /** Undoes what a killed earlier switch may have left held (a paused PgBouncer). */
     void recover();
 

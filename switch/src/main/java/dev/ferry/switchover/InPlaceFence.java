@@ -4,17 +4,20 @@ import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.Db;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
+import dev.ferry.core.Queries;
 import dev.ferry.core.ServerErrors;
 import dev.ferry.switchover.internal.Blockers;
 import dev.ferry.switchover.internal.InPlaceSwap;
 import dev.ferry.switchover.internal.SourceProtection;
 import dev.ferry.switchover.internal.SwapNeighbours;
 import dev.ferry.transforms.TableId;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -178,6 +181,27 @@ public final class InPlaceFence implements Fence {
     }
 
     /**
+     * For a switch that finishes or confirms one killed after the swap committed, which may have died before or
+     * while validating: the foreign keys of and to the swapped tables that are still {@code NOT VALID}, to be
+     * validated by {@link #validateForeignKeys} as the killed switch would have (it validates every key the swap
+     * re-added, whatever it was before).
+     *
+     * @param placed the new tables, under the originals' names
+     */
+    public void resumeValidation(Collection<TableId> placed) {
+        try (Connection c = Db.open(source, "source", "switch")) {
+            Array names = c.createArrayOf("text", placed.stream().map(TableId::quoted).toArray());
+            pending = Queries.rows(c, "SELECT k.conrelid::regclass::text, k.conname FROM pg_constraint k "
+                    + "WHERE k.contype = 'f' AND NOT k.convalidated "
+                    + "AND (k.conrelid IN (SELECT to_regclass(x) FROM unnest(?::text[]) x) "
+                    + "OR k.confrelid IN (SELECT to_regclass(x) FROM unnest(?::text[]) x)) ORDER BY 1, 2",
+                    rs -> new InPlaceSwap.Pending(rs.getString(1), rs.getString(2)), names, names);
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the foreign keys the swap left to validate", "source", e);
+        }
+    }
+
+    /**
      * Validates the foreign keys the swap re-added {@code NOT VALID}, after its commit: online, writes go on.
      * Returns how many.
      */
@@ -198,6 +222,12 @@ public final class InPlaceFence implements Fence {
     @Override
     public void release() {
         locks.release();
+    }
+
+    /** The swap commits with the protection: undoing the protection afterwards would not undo the swap. */
+    @Override
+    public boolean protectionIsFinal() {
+        return true;
     }
 
     @Override

@@ -15,6 +15,8 @@ import java.util.Optional;
  *   (none|ABORTED|DONE-of-an-earlier-run) -> FENCING -> DRAINING -> PROTECTED -> TRAFFIC -> DONE
  *                        FENCING | DRAINING | PROTECTED -> ABORTED   (undo: release, resume, unprotect)
  * </pre>
+ * In place the protection commits with the swap, so there a protected source is past the point of no return: it is
+ * finished, never undone (the {@code protectionIsFinal} overloads).
  */
 public enum SwitchState {
     /** Taking the fence; nothing held yet or being held. */
@@ -57,6 +59,19 @@ public enum SwitchState {
     /** What the stream does after applying a transaction that held a fence message. */
     public enum StreamDecision { WAIT, CONTINUE, STOP }
 
+    /**
+     * @param state             null when no switch was ever recorded
+     * @param protectionIsFinal the protection's commit is the switch itself (in place: the swap commits with it), so
+     *                          a protected source is only ever finished: undoing it would open the old tables to
+     *                          writes that the new ones never get
+     */
+    public static Recovery recovery(SwitchState state, boolean protectedSource, boolean protectionIsFinal) {
+        if (protectionIsFinal && protectedSource && state != DONE) {
+            return Recovery.FINISH;
+        }
+        return recovery(state, protectedSource);
+    }
+
     /** @param state null when no switch was ever recorded */
     public static Recovery recovery(SwitchState state, boolean protectedSource) {
         if (state == null || state == ABORTED) {
@@ -74,6 +89,17 @@ public enum SwitchState {
     /** True when {@code ferry switch --abort} may undo this state (the traffic step has not begun). */
     public static boolean undoable(SwitchState state) {
         return state != TRAFFIC && state != DONE;
+    }
+
+    /**
+     * As {@link #undoable(SwitchState)}, and never once the source is protected when that protection is final
+     * ({@link #recovery(SwitchState, boolean, boolean)}).
+     */
+    public static boolean undoable(SwitchState state, boolean protectedSource, boolean protectionIsFinal) {
+        if (protectionIsFinal && (protectedSource || state == PROTECTED)) {
+            return false;
+        }
+        return undoable(state);
     }
 
     /**

@@ -20,6 +20,14 @@ public record SwitchStatus(SwitchState.Outcome outcome, String recorded, Boolean
 
     /** @param source null when unknown or unreachable: the target's record alone decides */
     public static SwitchStatus read(StateStore store, ConnectionSpec source) {
+        return read(store, source, false);
+    }
+
+    /**
+     * @param inPlace the run swaps tables in place: there a protected source means swapped (the application
+     *                writes the new tables, nothing is held) and is only ever finished
+     */
+    public static SwitchStatus read(StateStore store, ConnectionSpec source, boolean inPlace) {
         SwitchState state = store.switchState().flatMap(SwitchState::parse).orElse(null);
         Boolean prot = null;
         if (source != null) {
@@ -41,7 +49,12 @@ public record SwitchStatus(SwitchState.Outcome outcome, String recorded, Boolean
                 || state == SwitchState.DONE;
         SwitchState.Outcome outcome = SwitchState.outcome(state, p, running, pgbouncer);
         String step = state == null ? "never started" : state.stored;
-        String sentence = switch (outcome) {
+        String sentence = inPlace && p && !running && outcome == SwitchState.Outcome.HELD
+                ? "held (" + step + ", the switch was stopped after the swap): the application writes the new tables; "
+                + "run \"ferry switch --in-place\" to finish (the swap cannot be undone)"
+                : inPlace && outcome == SwitchState.Outcome.SWITCHED
+                ? "switched: the new tables have the original names, the originals are in ferry_old and refuse writes"
+                : switch (outcome) {
             case SWITCHED -> "switched: the source refuses writes to the migrated tables, the target has them all";
             case NOT_SWITCHED -> "not switched (" + step + "): the source takes writes and the stream carries them";
             case HELD -> "held (" + step + (running ? ", a switch is running" : ", the switch was stopped") + "): "

@@ -100,7 +100,7 @@ public final class Switchover {
     /** {@code ferry switch}: finishes or undoes what an earlier one left, then switches. */
     public Result run(Options options) {
         SwitchState state = recorded();
-        switch (SwitchState.recovery(state, sourceProtected())) {
+        switch (SwitchState.recovery(state, sourceProtected(), fence.protectionIsFinal())) {
             case ALREADY_DONE -> {
                 onSource(protection::protectAgain);
                 fence.recover();
@@ -108,8 +108,8 @@ public final class Switchover {
                         + "writes (run \"ferry cleanup\" once you are done)");
             }
             case FINISH -> {
-                out.println("An earlier switch was stopped after the source was write-protected (" + state.stored
-                        + "); finishing it.");
+                out.println("An earlier switch was stopped after the source was write-protected ("
+                        + (state == null ? "nothing recorded" : state.stored) + "); finishing it.");
                 out.flush();
                 onSource(protection::protectAgain);
                 int sequences = carrySequences(planSequences(options.skipSequences()), options.sequenceMargin());
@@ -136,9 +136,11 @@ public final class Switchover {
             fence.recover();
             return "No switch is under way; nothing to undo.";
         }
-        if (state != null && !SwitchState.undoable(state)) {
+        if (!SwitchState.undoable(state, prot, fence.protectionIsFinal())) {
             return state == DONE ? "The run was switched over; Ferry cannot undo that (point the application back by "
                     + "hand, and lift the source's protection with DROP TRIGGER ferry_fence, if you must)."
+                    : fence.protectionIsFinal() ? "The swap was committed (the originals are in ferry_old), so it "
+                    + "cannot be undone; run \"ferry switch --in-place\" to finish it."
                     : "The switch's traffic step had begun, so it cannot be undone; run \"ferry switch\" to finish it.";
         }
         undo();

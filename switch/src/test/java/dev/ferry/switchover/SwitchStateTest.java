@@ -45,6 +45,29 @@ class SwitchStateTest {
     }
 
     @Test
+    void inPlaceAProtectedSourceIsSwappedSoItIsOnlyEverFinished() {
+        // The swap commits with the protection: undoing it would open ferry_old to writes the new tables never get.
+        assertEquals(Recovery.FINISH, recovery(DRAINING, true, true));
+        assertEquals(Recovery.FINISH, recovery(PROTECTED, true, true));
+        assertEquals(Recovery.FINISH, recovery(ABORTED, true, true));
+        assertEquals(Recovery.FINISH, recovery(null, true, true));
+        assertEquals(Recovery.ALREADY_DONE, recovery(DONE, true, true));
+        // Before the commit nothing moved: undone as between two servers.
+        assertEquals(Recovery.UNDO_THEN_SWITCH, recovery(DRAINING, false, true));
+        assertEquals(Recovery.UNDO_THEN_SWITCH, recovery(FENCING, false, true));
+        assertEquals(Recovery.NONE, recovery(null, false, true));
+        assertTrue(undoable(DRAINING, false, true));
+        assertTrue(undoable(FENCING, false, true));
+        assertFalse(undoable(DRAINING, true, true));
+        assertFalse(undoable(PROTECTED, true, true));
+        assertFalse(undoable(null, true, true));
+        // Between two servers a protected source is undone until the traffic step.
+        assertTrue(undoable(PROTECTED, true, false));
+        assertTrue(undoable(DRAINING, true, false));
+        assertEquals(Recovery.UNDO_THEN_SWITCH, recovery(ABORTED, true, false));
+    }
+
+    @Test
     void statusShowsOneOfThreeStates() {
         assertEquals(Outcome.NOT_SWITCHED, outcome(null, false, false, false));
         assertEquals(Outcome.NOT_SWITCHED, outcome(ABORTED, false, false, true));
