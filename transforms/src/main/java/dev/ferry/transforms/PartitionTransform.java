@@ -12,7 +12,7 @@ import java.util.Set;
  */
 public final class PartitionTransform implements Transform {
     private final Transform inner;
-    /** Partition to root, for the partitions that have no transform of their own. */
+    /** Partition to its root's name where this transform runs, for the partitions without transforms of their own. */
     private final Map<TableId, TableId> roots;
 
     PartitionTransform(Transform inner, Map<TableId, TableId> roots) {
@@ -59,6 +59,11 @@ public final class PartitionTransform implements Transform {
     public TableSchema mapSchema(TableSchema source) {
         TableSchema out = inner.mapSchema(source);
         return viaRoot(source.id()) ? out.withId(source.id()) : out;
+    }
+
+    @Override
+    public TableId renames(TableId table) {
+        return viaRoot(table) ? table : inner.renames(table);
     }
 
     @Override

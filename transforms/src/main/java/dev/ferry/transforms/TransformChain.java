@@ -50,9 +50,17 @@ public final class TransformChain {
                 reached.put(leaf, root);
             }
         });
-        Map<TableId, TableId> frozen = Map.copyOf(reached);
-        return new TransformChain(configured.stream()
-                .<Transform>map(t -> frozen.isEmpty() ? t : new PartitionTransform(t, frozen)).toList());
+        if (reached.isEmpty()) {
+            return new TransformChain(configured);
+        }
+        // Transforms after a rename-table of the root name it by its new name: follow it along the chain.
+        List<Transform> out = new ArrayList<>(configured.size());
+        Map<TableId, TableId> current = new LinkedHashMap<>(reached);
+        for (Transform t : configured) {
+            out.add(new PartitionTransform(t, Map.copyOf(current)));
+            current.replaceAll((leaf, root) -> t.renames(root));
+        }
+        return new TransformChain(out);
     }
 
     /** The transforms in the order they run. */

@@ -200,10 +200,7 @@ public record InPlacePlan(String shadowSchema, Map<TableId, TableId> shadows, Ma
         TableId id = table;
         for (Transform t : chain.transforms()) {
             // A partition reached through its root's transforms keeps its name: only the root's own rename counts.
-            Transform u = PartitionTransform.unwrap(t);
-            if (u instanceof dev.ferry.transforms.builtin.RenameTable r && r.touches(id)) {
-                id = r.to();
-            }
+            id = t.renames(id);
         }
         return id;
     }
