@@ -1,6 +1,13 @@
 package dev.ferry.cli;
 
+import dev.ferry.core.Db;
 import dev.ferry.core.FerryException;
+import dev.ferry.core.ServerErrors;
+import dev.ferry.core.catalog.PartitionRoots;
+import dev.ferry.transforms.TableId;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
 import dev.ferry.transforms.Lookup;
 import dev.ferry.transforms.TransformChain;
 import dev.ferry.transforms.TransformContext;
@@ -23,11 +30,22 @@ final class Transforms {
         if (settings.file().transforms() == null || settings.file().transforms().isEmpty()) {
             return TransformChain.identity();
         }
+        TransformChain chain;
         try {
-            return TransformConfig.build(settings.file().transforms(),
+            chain = TransformConfig.build(settings.file().transforms(),
                     lookup == null ? TransformContext.NONE : TransformContext.of(lookup));
         } catch (IllegalArgumentException e) {
             throw FerryException.usage(e.getMessage());
+        }
+        return settings.source() == null ? chain : chain.withPartitions(partitionRoots(settings));
+    }
+
+    /** The source's partition trees, so that a transform of a partitioned table reaches its partitions' rows. */
+    private static Map<TableId, TableId> partitionRoots(Settings settings) {
+        try (Connection c = Db.open(settings.source(), "source", "partition trees")) {
+            return PartitionRoots.read(c);
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the partition trees", "source", e);
         }
     }
 }

@@ -216,7 +216,7 @@ class InPlaceIT {
     }
 
     @Test
-    void aPartitionedTableIsRefusedBeforeAnythingIsBuilt() throws Exception {
+    void aPartitionReshapedWithoutItsTreeIsRefusedBeforeAnythingIsBuilt() throws Exception {
         String db = "inplace_partitioned";
         server.execute("CREATE DATABASE " + db);
         server.execute(db, "CREATE TABLE trips (id int NOT NULL, day date NOT NULL, PRIMARY KEY (id, day)) "
@@ -224,14 +224,15 @@ class InPlaceIT {
                 + "CREATE TABLE trips_2026 PARTITION OF trips FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')");
         Path config = tmp.resolve("ferry.yml");
         Files.writeString(config, "source: " + server.uri(db) + "\ntransforms:\n  - type: change-type\n"
-                + "    table: public.trips\n    column: id\n    to: bigint\n");
+                + "    table: public.trips_2026\n    column: id\n    to: bigint\n");
         for (String[] command : new String[][] {{"check"}, {"start", "--slot", "slot_partitioned"}}) {
             FerryRun r = FerryRun.run(java.util.stream.Stream.concat(java.util.Arrays.stream(command),
                     java.util.stream.Stream.of("--config", config.toString(), "--in-place")).toArray(String[]::new));
-            System.out.println(command[0] + " --in-place on a partitioned table:\n" + r.all());
+            System.out.println(command[0] + " --in-place on a partition alone:\n" + r.all());
             assertTrue(r.exit() != 0, r.all());
-            assertTrue(r.all().contains("table public.trips is partitioned, and the in-place swap does not move "
-                    + "partitioned tables yet; leave it out with --tables"), r.all());
+            assertTrue(r.all().contains("table public.trips_2026 is a partition of public.trips, and in place a "
+                    + "partition tree is rebuilt whole: configure the transform for public.trips (it reaches every "
+                    + "partition)"), r.all());
         }
         assertEquals("f", server.queryValue(db, "SELECT to_regnamespace('ferry_shadow') IS NOT NULL"), "nothing was built");
         assertEquals("0", server.queryValue(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'slot_partitioned'"));

@@ -100,6 +100,9 @@ public final class InPlaceFence implements Fence {
             // queues; the parents' mode lets foreign-key checks (ROW SHARE) of other tables through.
             locks.lockFirst(neighbours.parents(), "SHARE ROW EXCLUSIVE");
             locks.lockFirst(neighbours.children(), "EXCLUSIVE");
+            // Every original, partitioned roots too (the publication lists only the leaves): a writer through the
+            // root holds it (ROW EXCLUSIVE) while it queues on a leaf, and the swap needs the root ACCESS EXCLUSIVE.
+            locks.lockFirst(List.copyOf(new TreeSet<>(shadows.keySet())), "EXCLUSIVE");
             neighboursFenced = true;
         }
         return locks.hold(timeout);

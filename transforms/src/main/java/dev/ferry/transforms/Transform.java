@@ -51,6 +51,14 @@ public interface Transform {
     }
 
     /**
+     * The name a table it touches has after this transform: another one only for a {@code rename-table}. Lets the
+     * name of a table be followed through a chain without its columns.
+     */
+    default TableId renames(TableId table) {
+        return table;
+    }
+
+    /**
      * True when {@link #apply} returns every row of {@code input} with the same values in the same column order,
      * only under {@link #mapSchema mapSchema(input)} (renames, integer widening). The snapshot may then pipe a
      * table's text-format COPY data unparsed into the mapped table (see

@@ -33,6 +33,36 @@ public final class TransformChain {
         return new TransformChain(List.of());
     }
 
+    /**
+     * This chain made to reach partitions: a partition that no transform names takes the transforms of its root
+     * (the partitioned table at the top of its tree). Logical replication and the snapshot see each partition under
+     * its own name, so a transform configured for a partitioned table would otherwise reach none of its rows. The one
+     * place partitions are mapped to their root for the transforms; the caller reads the tree from the catalog once.
+     *
+     * @param roots each partition (at any depth) to its root
+     */
+    public TransformChain withPartitions(Map<TableId, TableId> roots) {
+        // From the transforms as configured, so that a chain extended after an earlier call is mapped as a whole.
+        List<Transform> configured = transforms.stream().map(PartitionTransform::unwrap).toList();
+        Map<TableId, TableId> reached = new LinkedHashMap<>();
+        roots.forEach((leaf, root) -> {
+            if (configured.stream().noneMatch(t -> t.touches(leaf)) && configured.stream().anyMatch(t -> t.touches(root))) {
+                reached.put(leaf, root);
+            }
+        });
+        if (reached.isEmpty()) {
+            return new TransformChain(configured);
+        }
+        // Transforms after a rename-table of the root name it by its new name: follow it along the chain.
+        List<Transform> out = new ArrayList<>(configured.size());
+        Map<TableId, TableId> current = new LinkedHashMap<>(reached);
+        for (Transform t : configured) {
+            out.add(new PartitionTransform(t, Map.copyOf(current)));
+            current.replaceAll((leaf, root) -> t.renames(root));
+        }
+        return new TransformChain(out);
+    }
+
     /** The transforms in the order they run. */
     public List<Transform> transforms() {
         return transforms;

@@ -4,8 +4,10 @@ import dev.ferry.core.FerryException;
 import dev.ferry.core.Queries;
 import dev.ferry.core.catalog.Catalog;
 import dev.ferry.core.catalog.CatalogReader;
+import dev.ferry.core.catalog.PartitionRoots;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.transforms.Column;
+import dev.ferry.transforms.PartitionTransform;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TableSchema;
 import dev.ferry.transforms.Transform;
@@ -32,9 +34,10 @@ import java.util.Set;
  * @param referencing the rebuilt tables that are rebuilt only because they reference a widened key, with why
  * @param kept        foreign keys that reference a widened key from a table left as it is (--keep-references)
  * @param widen       the transforms widening referencing columns (they run before the configured ones)
+ * @param partitions  each rebuilt partition to the root of its tree (rebuilt too, with every partition)
  */
 public record InPlacePlan(String shadowSchema, Map<TableId, TableId> shadows, Map<TableId, String> referencing,
-                          List<String> kept, List<Transform> widen) {
+                          List<String> kept, List<Transform> widen, Map<TableId, TableId> partitions) {
     public static final String DEFAULT_SHADOW_SCHEMA = "ferry_shadow";
     public static final String OLD_SCHEMA = "ferry_old";
 
@@ -46,9 +49,12 @@ public record InPlacePlan(String shadowSchema, Map<TableId, TableId> shadows, Ma
      * @param wanted the tables the user named (--tables), or empty for every table of the database
      * @param widenReferences false when the user keeps referencing columns as they are
      */
-    public static InPlacePlan make(Connection source, String stateSchema, String shadowSchema, TransformChain chain,
+    public static InPlacePlan make(Connection source, String stateSchema, String shadowSchema, TransformChain configured,
                                    Collection<TableId> wanted, boolean widenReferences) throws SQLException {
         Catalog catalog = new CatalogReader(source, stateSchema).read(List.of());
+        Map<TableId, TableId> roots = new LinkedHashMap<>(PartitionRoots.read(source));
+        roots.keySet().removeIf(t -> t.schema().equals(shadowSchema) || t.schema().equals(OLD_SCHEMA));
+        TransformChain chain = configured.withPartitions(roots);
         Map<TableId, TableSchema> all = new LinkedHashMap<>();
         for (TableInfo t : catalog.tables().values()) {
             String s = t.id().schema();
@@ -97,26 +103,52 @@ public record InPlacePlan(String shadowSchema, Map<TableId, TableId> shadows, Ma
                 changed = true;
             }
         }
-        for (TableId t : rebuilt) {
-            TableInfo info = catalog.tables().get(t);
-            if (info != null && (info.partitioned() || info.parent() != null)) {
-                // The swap moves one table per original; a partition tree would need every partition rebuilt under
-                // its parent's bounds and moved with it, which it does not do yet. Refused before anything is built.
-                throw FerryException.usage("table " + t + (info.partitioned() ? " is partitioned" : " is a partition of "
-                        + info.parent()) + (referencing.containsKey(t) ? " (rebuilt because its " + referencing.get(t)
-                        + ")" : "") + ", and the in-place swap does not move partitioned tables yet; leave it out with "
-                        + (referencing.containsKey(t) ? "--keep-references" : "--tables") + ", or reshape it between "
-                        + "two servers");
-            }
-        }
+        Map<TableId, TableId> partitions = wholeTrees(rebuilt, roots, referencing);
         List<Transform> inner = new ArrayList<>(widen);
         inner.addAll(chain.transforms());
-        TransformChain innerChain = new TransformChain(inner);
+        for (TableId leaf : partitions.keySet()) {
+            List<String> own = inner.stream().filter(t -> PartitionTransform.names(t, leaf)).map(Transform::name).toList();
+            if (!own.isEmpty()) {
+                // A partition's columns are its parent's: the shadow partition could not be PARTITION OF the shadow
+                // root in a shape of its own.
+                throw FerryException.usage("table " + leaf + " is a partition of " + partitions.get(leaf) + " and has "
+                        + "transforms of its own (" + String.join(", ", own) + "); in place a partition tree is "
+                        + "rebuilt whole and every partition takes its root's transforms: configure them for "
+                        + partitions.get(leaf));
+            }
+        }
+        TransformChain innerChain = new TransformChain(inner).withPartitions(partitions);
         Map<TableId, TableId> shadows = new LinkedHashMap<>();
         for (TableId t : rebuilt) {
             shadows.put(t, new TableId(shadowSchema, innerChain.mapSchema(all.get(t)).id().name()));
         }
-        return new InPlacePlan(shadowSchema, shadows, referencing, kept, List.copyOf(widen));
+        return new InPlacePlan(shadowSchema, shadows, referencing, kept, List.copyOf(widen), Map.copyOf(partitions));
+    }
+
+    /**
+     * Adds every partition of a rebuilt partitioned table to the rebuilt tables (the swap moves a tree whole, and a
+     * partition named alone by --tables is left out otherwise), and refuses a partition rebuilt without its root.
+     * Returns each rebuilt partition to its root.
+     */
+    private static Map<TableId, TableId> wholeTrees(Set<TableId> rebuilt, Map<TableId, TableId> roots,
+                                                    Map<TableId, String> referencing) {
+        Map<TableId, TableId> partitions = new LinkedHashMap<>();
+        for (TableId t : rebuilt) {
+            TableId root = roots.get(t);
+            if (root != null && !rebuilt.contains(root)) {
+                throw FerryException.usage("table " + t + " is a partition of " + root + (referencing.containsKey(t)
+                        ? " (rebuilt because its " + referencing.get(t) + ")" : "") + ", and in place a partition "
+                        + "tree is rebuilt whole: configure the transform for " + root + " (it reaches every "
+                        + "partition)" + (referencing.containsKey(t) ? ", or keep the column with --keep-references" : ""));
+            }
+        }
+        roots.forEach((leaf, root) -> {
+            if (rebuilt.contains(root)) {
+                partitions.put(leaf, root);
+            }
+        });
+        rebuilt.addAll(partitions.keySet());
+        return partitions;
     }
 
     /** The parent column's type after the run, when it differs from the referencing column's current type. */
@@ -141,7 +173,7 @@ public record InPlacePlan(String shadowSchema, Map<TableId, TableId> shadows, Ma
                 + "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.col "
                 + "JOIN pg_class rl ON rl.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = rl.relnamespace "
                 + "JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = u.refcol "
-                + "WHERE k.contype = 'f' ORDER BY 1, 2, 8, 3",
+                + "WHERE k.contype = 'f' AND k.conparentid = 0 ORDER BY 1, 2, 8, 3",
                 rs -> new Reference(new TableId(rs.getString(1), rs.getString(2)), rs.getString(3), rs.getString(4),
                         new TableId(rs.getString(5), rs.getString(6)), rs.getString(7), rs.getString(8)));
     }
@@ -155,7 +187,8 @@ public record InPlacePlan(String shadowSchema, Map<TableId, TableId> shadows, Ma
     public TransformChain extend(TransformChain configured) {
         List<Transform> ts = new ArrayList<>(widen);
         ts.addAll(configured.transforms());
-        TransformChain inner = new TransformChain(ts);
+        TransformChain inner = new TransformChain(ts).withPartitions(partitions);
+        ts = new ArrayList<>(inner.transforms());
         for (TableId t : shadows.keySet()) {
             ts.add(new ShadowTable(renamed(inner, t), shadowSchema));
         }
@@ -166,9 +199,8 @@ public record InPlacePlan(String shadowSchema, Map<TableId, TableId> shadows, Ma
     private static TableId renamed(TransformChain chain, TableId table) {
         TableId id = table;
         for (Transform t : chain.transforms()) {
-            if (t instanceof dev.ferry.transforms.builtin.RenameTable r && t.touches(id)) {
-                id = r.to();
-            }
+            // A partition reached through its root's transforms keeps its name: only the root's own rename counts.
+            id = t.renames(id);
         }
         return id;
     }

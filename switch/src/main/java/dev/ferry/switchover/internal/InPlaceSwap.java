@@ -146,7 +146,7 @@ public final class InPlaceSwap {
         List<Key> keys = Queries.rows(c, "SELECT k.conrelid::regclass::text, k.conname, pg_get_constraintdef(k.oid) "
                 + "FROM pg_constraint k WHERE k.contype = 'f' "
                 + "AND k.confrelid IN (SELECT x::regclass FROM unnest(?::text[]) x) "
-                + "AND k.conrelid NOT IN (SELECT x::regclass FROM unnest(?::text[]) x) ORDER BY 1, 2",
+                + "AND k.conrelid NOT IN (SELECT x::regclass FROM unnest(?::text[]) x) AND k.conparentid = 0 ORDER BY 1, 2",
                 rs -> new Key(rs.getString(1), rs.getString(2), rs.getString(3)), originals, originals);
         for (Key k : keys) {
             before.add("ALTER TABLE " + k.table() + " DROP CONSTRAINT " + Identifiers.quote(k.name()));
@@ -172,6 +172,7 @@ public final class InPlaceSwap {
         }
         move.add("ALTER TABLE " + o + " SET SCHEMA " + Identifiers.quote(oldSchema));
         move.add("ALTER TABLE " + shadow.quoted() + " SET SCHEMA " + Identifiers.quote(original.schema()));
+        after.addAll(PartitionIndexes.renames(c, original, shadow, original.schema()));
         for (Owned s : owned) {
             String newType = Queries.rows(c, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
                     + "attrelid = ?::regclass AND attname = ?", rs -> rs.getString(1), shadow.quoted(), s.column())
@@ -221,9 +222,11 @@ public final class InPlaceSwap {
                 }, o);
         after.addAll(grants(c, o, placed));
         // Triggers (Ferry's own write protection stays with the original) and rules, re-created from their text,
-        // which names the table as it is now: after the move that name is the new table's.
+        // which names the table as it is now: after the move that name is the new table's. A partition's clones of
+        // its parent's triggers and foreign keys come back with the parent's.
         Queries.rows(c, "SELECT pg_get_triggerdef(oid), quote_ident(tgname), tgenabled::text FROM pg_trigger "
-                + "WHERE tgrelid = ?::regclass AND NOT tgisinternal AND tgname <> ? ORDER BY tgname", rs -> {
+                + "WHERE tgrelid = ?::regclass AND NOT tgisinternal AND tgparentid = 0 AND tgname <> ? ORDER BY tgname",
+                rs -> {
                     after.add(rs.getString(1));
                     String state = switch (rs.getString(3)) {
                         case "D" -> "DISABLE TRIGGER ";
@@ -246,7 +249,7 @@ public final class InPlaceSwap {
         // Foreign keys of the original the shadow lacks (the snapshot adds none to or from a reshaped table): their
         // text names the parent as it is now, which after the move is the new table where the parent moved too.
         Queries.rows(c, "SELECT quote_ident(k.conname), pg_get_constraintdef(k.oid) FROM pg_constraint k "
-                + "WHERE k.contype = 'f' AND k.conrelid = ?::regclass "
+                + "WHERE k.contype = 'f' AND k.conrelid = ?::regclass AND k.conparentid = 0 "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_constraint s WHERE s.conrelid = ?::regclass AND s.conname = k.conname)",
                 rs -> {
                     after.add("ALTER TABLE " + placed + " ADD CONSTRAINT " + rs.getString(1) + ' ' + rs.getString(2)

@@ -34,6 +34,11 @@ public final class RenameTable extends TableTransform {
     }
 
     @Override
+    public TableId renames(TableId t) {
+        return touches(t) ? to : t;
+    }
+
+    @Override
     public boolean preservesText(TableSchema input) {
         return true;
     }
