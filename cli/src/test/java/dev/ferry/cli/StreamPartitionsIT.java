@@ -81,6 +81,22 @@ class StreamPartitionsIT extends SnapshotServers {
                     servers.target().uri(db));
             assertEquals(0, verify.exit(), verify.all());
             assertTrue(done.get() > 200, "the writer wrote " + done.get() + " rounds");
+            FerryRun sw = FerryRun.run("switch", "--source", servers.source().uri(db), "--target",
+                    servers.target().uri(db), "--fence", "lock");
+            assertEquals(0, sw.exit(), sw.all());
+            // The publication lists the leaves, and a statement through the root fires only the root's statement
+            // triggers: the protection must be on the root too.
+            for (String table : new String[] {"readings", "readings_low", "readings_rest"}) {
+                String error = null;
+                try (Connection c = servers.source().connect(db); Statement s = c.createStatement()) {
+                    s.execute("INSERT INTO " + table + " VALUES (" + (table.equals("readings_low") ? 2 : 30_000)
+                            + " + 2 * (SELECT count(*) FROM readings), 'late', 1)");
+                } catch (SQLException e) {
+                    error = e.getMessage();
+                }
+                assertTrue(error != null && error.contains("has moved to another server"),
+                        "a write to " + table + " after the switch got: " + error);
+            }
         }
     }
 }

@@ -28,15 +28,18 @@ public final class Publication {
     }
 
     /**
-     * Every relation the published tables stand for: each table and, for a partitioned one, all its partitions at
-     * every level (a publication may list only the roots). What a write to the migrated data can touch.
+     * Every relation the published tables stand for: each table, for a partitioned one all its partitions at every
+     * level (a publication may list only the roots), and for a partition every table above it (pgoutput lists
+     * leaves, and a statement through the root fires only the root's statement triggers). What a write to the
+     * migrated data can go through.
      */
     public static List<TableId> relations(Connection source, String publication) throws SQLException {
         List<TableId> ids = new ArrayList<>();
         // pg_partition_tree lists nothing for a table that is not partitioned: the table itself is added.
         try (PreparedStatement ps = source.prepareStatement("SELECT DISTINCT n.nspname, c.relname FROM "
                 + "(SELECT format('%I.%I', schemaname, tablename)::regclass AS r FROM pg_publication_tables "
-                + "WHERE pubname = ?) p CROSS JOIN LATERAL (SELECT p.r UNION SELECT relid FROM pg_partition_tree(p.r)) t(relid) "
+                + "WHERE pubname = ?) p CROSS JOIN LATERAL (SELECT p.r UNION SELECT relid FROM pg_partition_tree(p.r) "
+                + "UNION SELECT relid FROM pg_partition_ancestors(p.r)) t(relid) "
                 + "JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1, 2")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
