@@ -88,9 +88,10 @@ public final class EngineSettings {
         // Batches large enough that the per-batch work (an offset flush, a target commit of the held transactions)
         // is small beside them. The queue holds a few batches and no more: in a drain decoding runs ahead of
         // apply and the queue stays full, and everything in it is live data every young collection copies (a
-        // queue of 32k records grew the live heap to 140 MB and the collections to 0.5-1 s each).
+        // queue of 32k records grew the live heap to 140 MB and the collections to 0.5-1 s each; two batches
+        // instead of four cut a single-row drain's GC pauses from 11-13 s to 7-8 s and drained faster, A/B).
         p.setProperty("max.batch.size", String.valueOf(MAX_BATCH));
-        p.setProperty("max.queue.size", String.valueOf(4 * MAX_BATCH));
+        p.setProperty("max.queue.size", String.valueOf(2 * MAX_BATCH));
         // Bounds the engine's memory by bytes too: a queue of huge rows must not grow with them.
         p.setProperty("max.queue.size.in.bytes", String.valueOf(16L << 20));
         p.setProperty("poll.interval.ms", "50");

@@ -27,10 +27,14 @@ import java.util.Optional;
  * </ul>
  * The applier only records a position when a change to a migrated table commits, so on a source where nothing
  * relevant is written the recorded position may stay behind {@code pg_current_wal_lsn()} for ever. Hence the
- * third way out: when the applied position has not moved for {@link #QUIET} the applier has nothing to do and
- * the target is read anyway. If that guess is wrong (a change was just about to be applied) the row shows up as
- * a mismatch, and the fresh re-reads of every mismatch, each waiting again, absorb it; a report that still
- * differs after those was read while the stream lagged, which the outcome lets the caller say.
+ * third way out: when the applied position has not moved for {@link #QUIET} and the slot's walsender has sent
+ * past {@code L}, the applier has nothing to do and the target is read anyway. The walsender's condition keeps a
+ * stream that lags from passing for idle: decoding a backlog, it has not sent {@code L} yet, while the applied
+ * position may stand still for a second between two large target commits (a lagging in-place stream under
+ * writers once had verify report a shadow's leaves hundreds of rows short). If the guess is still wrong (a change
+ * was just about to be applied) the row shows up as a mismatch, and the fresh re-reads of every mismatch, each
+ * waiting again, absorb it; a report that still differs after those was read while the stream lagged, which the
+ * outcome lets the caller say.
  *
  * <p>Thread-safe: the position is polled under a lock, waits sleep outside it.
  */
@@ -104,7 +108,7 @@ public final class CommonPoint implements AutoCloseable {
                 return Outcome.REACHED;
             }
             long now = System.nanoTime();
-            if (now - quietSince() >= QUIET.toNanos()) {
+            if (now - quietSince() >= QUIET.toNanos() && decoderPassed(lsn)) {
                 return Outcome.QUIET;
             }
             if (now - start >= maxWait.toNanos()) {
@@ -131,6 +135,26 @@ public final class CommonPoint implements AutoCloseable {
             return true;
         }
         return slot != null && !lsn.isAfter(confirmedFlush());
+    }
+
+    /**
+     * True when the slot's walsender has sent WAL past {@code lsn}, or when that cannot be known: no slot, no
+     * walsender (nothing streams, so waiting gains nothing), or {@code pg_stat_replication} hiding its positions
+     * from a role without {@code pg_read_all_stats}.
+     */
+    private synchronized boolean decoderPassed(Lsn lsn) {
+        if (slot == null) {
+            return true;
+        }
+        try (PreparedStatement ps = source.prepareStatement("SELECT r.sent_lsn::text FROM pg_replication_slots s "
+                + "JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return !rs.next() || rs.getString(1) == null || !lsn.isAfter(Lsn.parse(rs.getString(1)));
+            }
+        } catch (SQLException e) {
+            throw ServerErrors.during("reading the replication slot \"" + slot + "\"'s walsender", "source", e);
+        }
     }
 
     private Lsn confirmedFlush() {
