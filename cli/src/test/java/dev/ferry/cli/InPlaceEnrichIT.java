@@ -3,8 +3,6 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.PgServer;
-import dev.ferry.embedded.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,10 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The enrichment story in place, on one server, with writes going on: {@code transaction_details} gains
@@ -28,24 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the swap, and after {@code switch --in-place} the original name holds the filled column and every acknowledged
  * write.
  */
-class InPlaceEnrichIT {
+class InPlaceEnrichIT extends OneServer {
     static final int DETAILS = 6_000;
     static final int RATE = 400;
-
-    static PgServer server;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        server = Servers.source();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void detailsGainTheirTransactionsUserInPlaceAtTheGivenRateUnderWrites() throws Exception {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.PgServer;
-import dev.ferry.embedded.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,31 +16,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * In place, on one server, with writes going on: {@code cars.id} goes from {@code int} to {@code bigint} while
  * {@code drivers.car_id} references it, a view reads it and a serial sequence feeds it.
  */
-class InPlaceIT {
-    static PgServer server;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        server = Servers.source();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class InPlaceIT extends OneServer {
     @Test
     void anIntKeyReferencedByAForeignKeyBecomesBigintInPlaceUnderWrites() throws Exception {
         String db = "inplace";

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.PgServer;
-import dev.ferry.embedded.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,31 +15,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * In place, identity columns (docs/design.md, "In place"): after the swap the new table's column has the original's
  * identity back, and writers that leave the id to it go on across the swap.
  */
-class InPlaceIdentityIT {
-    static PgServer server;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        server = Servers.source();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class InPlaceIdentityIT extends OneServer {
     @Test
     void identityColumnsKeepTheirIdentityAfterTheSwapUnderWritesThatRelyOnIt() throws Exception {
         String db = "inplace_identity";

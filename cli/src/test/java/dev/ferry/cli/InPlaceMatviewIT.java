@@ -3,8 +3,6 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.PgServer;
-import dev.ferry.embedded.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,32 +15,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * In place, materialized views (docs/design.md, "In place"): one whose query takes two seconds is built over the
  * shadow before the fence, so writes are held far less than that, and after the swap it, the one over it and the view
  * over it read the new table.
  */
-class InPlaceMatviewIT {
-    static PgServer server;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        server = Servers.source();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class InPlaceMatviewIT extends OneServer {
     @Test
     void aSlowMaterializedViewIsBuiltOverTheShadowBeforeTheFenceAndMovedInPlace() throws Exception {
         String db = "inplace_matview";

@@ -3,8 +3,6 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.PgServer;
-import dev.ferry.embedded.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,10 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * In place, on one server, with writes going on: a range-partitioned table (a default partition too) whose
@@ -31,22 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * them across partitions during the copy, the stream and the swap; afterwards the original name is the {@code bigint}
  * tree with every partition under its bounds, and the table holds exactly what the writers were told was committed.
  */
-class InPlacePartitionsIT {
-    static PgServer server;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        server = Servers.source();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class InPlacePartitionsIT extends OneServer {
     /** Each writer owns the ids ending in its digit (1..3) and knows what it committed: id to value. */
     private static final class Writer extends Thread {
         final int digit;

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.ferry.embedded.PgServer;
-import dev.ferry.embedded.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,10 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The issue's check of the int -> bigint story with a real load: a rate-limited pgbench inserts a car and its driver
@@ -24,24 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Every transaction pgbench counts as done is in the new tables exactly once (each writes rows with a marker), none
  * failed, and writes were held under a second.
  */
-class InPlacePgbenchIT {
+class InPlacePgbenchIT extends OneServer {
     static final int RATE = 300;
     static final int SECONDS = 60;
-
-    static PgServer server;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        server = Servers.source();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void aRealPgbenchLoadKeepsEveryTransactionAcrossTheSwapAndIsHeldUnderASecond() throws Exception {

@@ -3,8 +3,6 @@ package dev.ferry.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.embedded.PgServer;
-import dev.ferry.embedded.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,10 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kill -9} of a real {@code ferry switch --in-place} at a random moment under writes (issue 16: the swap is
@@ -41,26 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the previous one's re-run); in one the stream ({@code ferry start --in-place}) is killed and started again too. The seed is
  * printed; pass it back with {@code -Dferry.inplacekill.seed=N} to repeat a run's moments.
  */
-class InPlaceSwitchKillIT {
+class InPlaceSwitchKillIT extends OneServer {
     /** Where a round kills the switch. */
     enum KillAt { BEFORE_FENCE, FENCING, DRAINING, IN_SWAP, AFTER_COMMIT, VALIDATING }
 
     static final int ROWS = 5000;
-
-    static PgServer server;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void start() {
-        server = Servers.source();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void aSwitchInPlaceKilledAtRandomMomentsIsNeverHalfDoneNeverBlocksWritersAndLosesNoWrite() throws Exception {
