@@ -34,13 +34,22 @@ import org.junit.jupiter.api.Test;
  * once, nothing unattempted is there, the views and foreign keys work (validated), the sequence goes past the old
  * maximum, and {@code cleanup --in-place} leaves no slot or publication. Two runs, three kills each (each kills
  * the previous one's re-run); in one the stream ({@code ferry start --in-place}) is killed and started again too. The seed is
- * printed; pass it back with {@code -Dferry.inplacekill.seed=N} to repeat a run's moments.
+ * printed; pass it back with {@code -Dferry.inplacekill.seed=N} to repeat a run's moments. A keyless child,
+ * {@code car_log} (replica identity full, rebuilt since it references the widened key), gets two identical rows
+ * with a TOASTed note per car, before and during the run: each car ends with exactly its two, note intact.
  */
 class InPlaceSwitchKillIT extends OneServer {
     /** Where a round kills the switch. */
     enum KillAt { BEFORE_FENCE, FENCING, DRAINING, IN_SWAP, AFTER_COMMIT, VALIDATING }
 
     static final int ROWS = 5000;
+    /** The first cars that have their two car_log rows from the start. */
+    static final int LOGGED = 200;
+
+    /** A car's note: 6.4 kB of hex from its name, compressed past the TOAST threshold still (stored out of line). */
+    static String note(String nameExpr) {
+        return "(SELECT string_agg(md5(" + nameExpr + " || i), '') FROM generate_series(1, 200) i)";
+    }
 
     @Test
     void aSwitchInPlaceKilledAtRandomMomentsIsNeverHalfDoneNeverBlocksWritersAndLosesNoWrite() throws Exception {
@@ -76,7 +85,11 @@ class InPlaceSwitchKillIT extends OneServer {
                 + "CREATE INDEX drivers_car ON drivers (car_id);"
                 + "CREATE VIEW car_names AS SELECT id, name FROM cars;"
                 + "INSERT INTO cars (name) SELECT 'car ' || g FROM generate_series(1, " + ROWS + ") g;"
-                + "INSERT INTO drivers (car_id, name) SELECT g, 'car ' || g FROM generate_series(1, " + ROWS + ") g");
+                + "INSERT INTO drivers (car_id, name) SELECT g, 'car ' || g FROM generate_series(1, " + ROWS + ") g;"
+                + "CREATE TABLE car_log (car_id int NOT NULL REFERENCES cars (id), note text);"
+                + "ALTER TABLE car_log REPLICA IDENTITY FULL;"
+                + "INSERT INTO car_log SELECT g, " + note("'car ' || g") + " FROM generate_series(1, " + LOGGED
+                + ") g, generate_series(1, 2)");
         long oldMax = ROWS;
         Path config = tmp.resolve(db + ".yml");
         Files.writeString(config, "source: " + server.uri(db) + "\ntransforms:\n  - type: change-type\n"
@@ -325,6 +338,25 @@ class InPlaceSwitchKillIT extends OneServer {
         for (String name : writers.acknowledged) {
             check(name, cars, drivers, problems);
         }
+        // A car and its two log rows commit together: every car there has exactly its two (none for the first
+        // cars past LOGGED), whether or not its writer heard the commit.
+        Map<String, Integer> rows = counts(server.query(db, "SELECT c.name FROM car_log l JOIN cars c ON c.id = l.car_id"));
+        Map<String, Integer> intact = counts(server.query(db, "SELECT c.name FROM car_log l JOIN cars c "
+                + "ON c.id = l.car_id WHERE l.note = " + note("c.name")));
+        for (String name : cars.keySet()) {
+            int expected = !name.startsWith("car ") || Integer.parseInt(name.substring(4)) <= LOGGED ? 2 : 0;
+            int n = rows.getOrDefault(name, 0);
+            int ok = intact.getOrDefault(name, 0);
+            if (n != expected || ok != expected) {
+                problems.add(name + ": " + n + " car_log row(s), " + ok + " with its note intact, " + expected
+                        + " written");
+            }
+        }
+        String orphans = server.queryValue(db, "SELECT count(*) FROM car_log l WHERE NOT EXISTS (SELECT 1 FROM cars c "
+                + "WHERE c.id = l.car_id)");
+        if (!orphans.equals("0")) {
+            problems.add(orphans + " car_log row(s) of no car");
+        }
         for (Map.Entry<String, Integer> e : cars.entrySet()) {
             if (!e.getKey().startsWith("car ") && !writers.attempted.contains(e.getKey())) {
                 problems.add(e.getKey() + " is there but was never written");
@@ -434,6 +466,12 @@ class InPlaceSwitchKillIT extends OneServer {
             driver.setLong(1, id);
             driver.setString(2, name);
             driver.executeUpdate();
+            try (PreparedStatement log = car.getConnection().prepareStatement("INSERT INTO car_log SELECT ?, "
+                    + note("?::text") + " FROM generate_series(1, 2)")) {
+                log.setLong(1, id);
+                log.setString(2, name);
+                log.executeUpdate();
+            }
         }
 
         /** One write on a fresh connection, bounded by a statement timeout; null when it committed, else why not. */
