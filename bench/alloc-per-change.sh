@@ -49,27 +49,7 @@ wait_for() {  # wait_for SECONDS DESCRIPTION command...
   done
 }
 slot_active() { [ "$(psql_at "$sp" -d app -Atc "SELECT active FROM pg_replication_slots WHERE slot_name = 'ferry_slot'")" = t ]; }
-cat > "$BENCH_DIR/insert.sql" <<'SQL'
-\set r random(1, 1000000)
-INSERT INTO events (kind, payload) VALUES ('single', jsonb_build_object('r', :r::int));
-SQL
-cat > "$BENCH_DIR/update.sql" <<SQL
-\set id random(1, $ROWS)
-UPDATE accounts SET balance = balance + 1, updated = now() WHERE id = :id;
-SQL
-cat > "$BENCH_DIR/delete.sql" <<SQL
-\set id random(1, $ROWS)
-DELETE FROM orders WHERE id = :id;
-SQL
-cat > "$BENCH_DIR/multi.sql" <<SQL
-\set aid random(1, $ROWS)
-BEGIN;
-INSERT INTO orders (account_id, amount, status) VALUES (:aid, 12.50, 'new') ;
-UPDATE accounts SET balance = balance - 12, updated = now() WHERE id = :aid;
-INSERT INTO events (kind, payload) SELECT 'batch', jsonb_build_object('aid', :aid::bigint, 'n', g) FROM generate_series(1, 10) g;
-UPDATE orders SET status = 'paid' WHERE account_id = :aid AND status = 'new';
-COMMIT;
-SQL
+write_load_scripts "$BENCH_DIR" "$ROWS"
 changes_on_source() {
   psql_at "$sp" -d app -Atc "SELECT pg_stat_force_next_flush(); SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables" | tail -1
 }

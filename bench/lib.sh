@@ -63,3 +63,29 @@ INI
   echo '"postgres" ""' > "$bdir/users.txt"; chown -R postgres "$bdir"
   as_pg pgbouncer -d "$bdir/pgbouncer.ini"
 }
+
+# write_load_scripts DIR ROWS: the stream benchmarks' pgbench scripts (insert an event | update an account |
+# delete an order | a transaction of 13 rows) over tables of ROWS rows, as DIR/{insert,update,delete,multi}.sql
+write_load_scripts() {
+cat > "$1/insert.sql" <<'SQL'
+\set r random(1, 1000000)
+INSERT INTO events (kind, payload) VALUES ('single', jsonb_build_object('r', :r::int));
+SQL
+cat > "$1/update.sql" <<SQL
+\set id random(1, $2)
+UPDATE accounts SET balance = balance + 1, updated = now() WHERE id = :id;
+SQL
+cat > "$1/delete.sql" <<SQL
+\set id random(1, $2)
+DELETE FROM orders WHERE id = :id;
+SQL
+cat > "$1/multi.sql" <<SQL
+\set aid random(1, $2)
+BEGIN;
+INSERT INTO orders (account_id, amount, status) VALUES (:aid, 12.50, 'new') ;
+UPDATE accounts SET balance = balance - 12, updated = now() WHERE id = :aid;
+INSERT INTO events (kind, payload) SELECT 'batch', jsonb_build_object('aid', :aid::bigint, 'n', g) FROM generate_series(1, 10) g;
+UPDATE orders SET status = 'paid' WHERE account_id = :aid AND status = 'new';
+COMMIT;
+SQL
+}

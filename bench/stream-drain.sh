@@ -85,27 +85,7 @@ wait_for 30 "native subscription streaming" slot_active native_sub
 echo "source: accounts and orders with $ROWS rows each; ferry and native subscription streaming; $(nproc) cores"
 
 # ---- the load ----
-cat > "$BENCH_DIR/insert.sql" <<'SQL'
-\set r random(1, 1000000)
-INSERT INTO events (kind, payload) VALUES ('single', jsonb_build_object('r', :r::int));
-SQL
-cat > "$BENCH_DIR/update.sql" <<SQL
-\set id random(1, $ROWS)
-UPDATE accounts SET balance = balance + 1, updated = now() WHERE id = :id;
-SQL
-cat > "$BENCH_DIR/delete.sql" <<SQL
-\set id random(1, $ROWS)
-DELETE FROM orders WHERE id = :id;
-SQL
-cat > "$BENCH_DIR/multi.sql" <<SQL
-\set aid random(1, $ROWS)
-BEGIN;
-INSERT INTO orders (account_id, amount, status) VALUES (:aid, 12.50, 'new') ;
-UPDATE accounts SET balance = balance - 12, updated = now() WHERE id = :aid;
-INSERT INTO events (kind, payload) SELECT 'batch', jsonb_build_object('aid', :aid::bigint, 'n', g) FROM generate_series(1, 10) g;
-UPDATE orders SET status = 'paid' WHERE account_id = :aid AND status = 'new';
-COMMIT;
-SQL
+write_load_scripts "$BENCH_DIR" "$ROWS"
 case "$LOAD" in
   mixed) SCRIPTS=(-f "$BENCH_DIR/insert.sql@4" -f "$BENCH_DIR/update.sql@4" -f "$BENCH_DIR/delete.sql@1" -f "$BENCH_DIR/multi.sql@1")
          LOAD_TEXT="4 scripts weighted 4:4:1:1 (insert event | update account | delete order | transaction of 13 rows)" ;;

@@ -8,9 +8,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,51 +25,19 @@ class StreamPartitionsIT extends SnapshotServers {
     void aPartitionedTableWrittenInEveryPartitionAndAcrossThemEndsEqualLeafByLeaf() throws Exception {
         String db = "parts";
         createDatabases(db);
-        servers.source().execute(db, "CREATE TABLE readings (id int PRIMARY KEY, sensor text NOT NULL, v numeric) "
-                + "PARTITION BY RANGE (id);"
-                + "CREATE TABLE readings_low PARTITION OF readings FOR VALUES FROM (0) TO (10000);"
-                + "CREATE TABLE readings_high PARTITION OF readings FOR VALUES FROM (10000) TO (20000);"
-                + "CREATE TABLE readings_rest PARTITION OF readings DEFAULT;"
-                + "INSERT INTO readings SELECT g, 's' || g % 7, g / 3.0 FROM generate_series(1, 25000, 2) g");
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger done = new AtomicInteger();
-        StringBuffer failure = new StringBuffer();
-        Thread writer = new Thread(() -> {
-            try (Connection c = servers.source().connect(db);
-                 Statement s = c.createStatement()) {
-                ThreadLocalRandom r = ThreadLocalRandom.current();
-                while (!stop.get()) {
-                    int id = 2 * r.nextInt(14_000);
-                    // Even ids are free at first: inserts land in every partition, the default one too.
-                    s.execute("INSERT INTO readings VALUES (" + id + ", 'w', 1) ON CONFLICT (id) DO UPDATE SET v = "
-                            + "readings.v + 1");
-                    s.execute("UPDATE readings SET v = v * 2 WHERE id = " + (1 + 2 * r.nextInt(12_500)));
-                    // Moves a row to another partition (and back, some other time), unless the key is taken.
-                    int from = 1 + 2 * r.nextInt(12_500);
-                    int to = from < 10_000 ? from + 10_000 : from - 10_000;
-                    s.execute("UPDATE readings SET id = " + to + " WHERE id = " + from
-                            + " AND NOT EXISTS (SELECT 1 FROM readings WHERE id = " + to + ")");
-                    s.execute("DELETE FROM readings WHERE id = " + (1 + 2 * r.nextInt(12_500)));
-                    done.incrementAndGet();
-                    Thread.sleep(2);
-                }
-            } catch (SQLException | InterruptedException e) {
-                failure.append(e);
-            }
-        });
-        writer.start();
-        try (RunningFerry ferry = RunningFerry.start(tmp.resolve(db + ".log"), "start", "--source",
+        servers.source().execute(db, ReadingsWriter.SCHEMA);
+        try (ReadingsWriter writer = new ReadingsWriter(servers.source(), db);
+             RunningFerry ferry = RunningFerry.start(tmp.resolve(db + ".log"), "start", "--source",
                 servers.source().uri(db), "--target", servers.target().uri(db), "--slot", "slot_" + db,
                 "--publication", "pub_" + db)) {
             Duration catchUp = Duration.ofSeconds(120);
             ferry.awaitCaughtUp(servers.source(), servers.target(), db, catchUp);
-            int at = done.get();
-            ferry.await("writes to go on while streaming", Duration.ofSeconds(30), () -> done.get() > at + 200, false);
-            stop.set(true);
-            writer.join(10_000);
-            assertEquals("", failure.toString(), "the writer failed");
+            int at = writer.rounds();
+            ferry.await("writes to go on while streaming", Duration.ofSeconds(30), () -> writer.rounds() > at + 200,
+                    false);
+            assertEquals("", writer.finish(), "the writer failed");
             ferry.awaitCaughtUp(servers.source(), servers.target(), db, catchUp);
-            for (String leaf : new String[] {"readings_low", "readings_high", "readings_rest"}) {
+            for (String leaf : ReadingsWriter.LEAVES) {
                 String q = "SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM " + leaf + " t";
                 assertEquals(servers.source().queryValue(db, q), servers.target().queryValue(db, q),
                         leaf + " differs\n" + ferry.output());
@@ -80,7 +45,7 @@ class StreamPartitionsIT extends SnapshotServers {
             FerryRun verify = FerryRun.run("verify", "--source", servers.source().uri(db), "--target",
                     servers.target().uri(db));
             assertEquals(0, verify.exit(), verify.all());
-            assertTrue(done.get() > 200, "the writer wrote " + done.get() + " rounds");
+            assertTrue(writer.rounds() > 200, "the writer wrote " + writer.rounds() + " rounds");
             FerryRun sw = FerryRun.run("switch", "--source", servers.source().uri(db), "--target",
                     servers.target().uri(db), "--fence", "lock");
             assertEquals(0, sw.exit(), sw.all());
