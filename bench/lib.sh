@@ -36,7 +36,35 @@ ferry_jar() {  # FERRY_JAR names another build (bench/stream-drain-ab.sh compare
   echo "$root/cli/target/ferry.jar"
 }
 
-now_ms() { date +%s%3N; }
+now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+
+# Polling without starting processes. On these machines starting psql costs about 75 ms of CPU (the process, then
+# a new backend on the server) and any process about 5 ms, so a loop that ran psql every 20 ms took about a core
+# from the drain it was timing. Loops use ask (one psql session per port and shell, fed through a FIFO), nap
+# (a read that times out) and clock (the time into NOW) instead.
+declare -A SESSION_IN=() SESSION_OUT=()
+# ask PORT SQL: runs one statement on database app at PORT and puts its rows (fields separated by a space) in
+# ASKED; fails, with ASKED empty, if the statement fails. Not for command substitution: that is another shell.
+ask() {
+  local key="$BASHPID.$1" line out= w r
+  if [ -z "${SESSION_IN[$key]:-}" ]; then
+    local f="$BENCH_DIR/session.$key"
+    mkfifo "$f.in" "$f.out"
+    "$PGBIN/psql" -X -q -At -F ' ' -h 127.0.0.1 -p "$1" -U postgres -d app < "$f.in" > "$f.out" 2>&1 &
+    exec {w}> "$f.in"; exec {r}< "$f.out"
+    SESSION_IN[$key]=$w; SESSION_OUT[$key]=$r
+  fi
+  w=${SESSION_IN[$key]}; r=${SESSION_OUT[$key]}
+  printf '%s;\n\\echo __done__\n' "$2" >&"$w"
+  while IFS= read -r -t 60 -u "$r" line; do [ "$line" = __done__ ] && break; out+="${out:+$'\n'}$line"; done
+  ASKED=$out
+  case "$out" in psql:*|ERROR:*|FATAL:*) ASKED=; return 1 ;; esac
+}
+nap() {  # nap SECONDS
+  [ -n "${NAP_FD:-}" ] || { mkfifo "$BENCH_DIR/nap.$BASHPID"; exec {NAP_FD}<> "$BENCH_DIR/nap.$BASHPID"; }
+  read -r -t "$1" -u "$NAP_FD" _ || true
+}
+clock() { NOW=$(( ${EPOCHREALTIME/./} / 1000 )); }  # epoch ms into NOW
 
 # start_bouncer DIR LISTEN_PORT SOURCE_PORT: PgBouncer in transaction pooling in front of database "app" of the
 # source, trust authentication, admin user postgres (the switch benchmarks' traffic step repoints it).

@@ -72,14 +72,14 @@ start_ferry() {  # start_ferry start|stream [options]
 }
 start_ferry start --progress none
 wait_for() {  # wait_for SECONDS DESCRIPTION command...: poll until the command succeeds
-  local deadline=$(( $(date +%s) + $1 )) what=$2; shift 2
+  local deadline what=$2; clock; deadline=$(( NOW + $1 * 1000 )); shift 2
   until "$@"; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "FAIL: $what within ${deadline}s"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+    clock; [ "$NOW" -lt "$deadline" ] || { echo "FAIL: $what within ${deadline}s"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
     [ -z "$FERRY_PID" ] || kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
-    sleep 0.1
+    nap 0.1
   done
 }
-slot_active() { [ "$(psql_at "$sp" -d app -Atc "SELECT active FROM pg_replication_slots WHERE slot_name = '$1'")" = t ]; }
+slot_active() { ask "$sp" "SELECT active FROM pg_replication_slots WHERE slot_name = '$1'" && [ "$ASKED" = t ]; }
 wait_for 120 "ferry streaming" slot_active ferry_slot
 wait_for 30 "native subscription streaming" slot_active native_sub
 echo "source: accounts and orders with $ROWS rows each; ferry and native subscription streaming; $(nproc) cores"
@@ -109,34 +109,39 @@ set_phase idle
 # ---- sampling: every 0.5 s, lag of both slots (bytes behind the source's WAL end), applied positions, RSS ----
 SAMPLES="$BENCH_DIR/samples"
 : > "$SAMPLES"
-sampler() {
+sampler() {  # no process started per sample (see ask in lib.sh)
+  local lsn f_lag n_lag f_applied n_applied rss phase pid k v
   while true; do
-    local t lsn f_lag n_lag f_applied n_applied rss
-    t=$(now_ms)
-    read -r lsn f_lag n_lag < <(psql_at "$sp" -d app -AtF ' ' -c "SELECT pg_current_wal_lsn(),
+    clock
+    ask "$sp" "SELECT pg_current_wal_lsn(),
       coalesce((SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'ferry_slot'), -1),
-      coalesce((SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'native_sub'), -1)" 2>/dev/null || echo "0/0 -1 -1")
+      coalesce((SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'native_sub'), -1)" || ASKED="0/0 -1 -1"
+    read -r lsn f_lag n_lag <<< "$ASKED"
     # Applied positions are read after the source's WAL end, so they may be ahead of it: that is zero lag.
-    f_applied=$(psql_at "$fp" -d app -Atc "SELECT greatest(0, pg_lsn '$lsn' - min(lsn)) FROM ferry.applied" 2>/dev/null || echo -1)
-    n_applied=$(psql_at "$np" -d app -Atc "SELECT coalesce(greatest(0, pg_lsn '$lsn' - nullif(remote_lsn, '0/0')), -1)
-      FROM pg_replication_origin_status" 2>/dev/null || echo -1)
-    rss=$(awk '/VmRSS/ {print $2}' "/proc/$(cat "$BENCH_DIR/ferry.pid")/status" 2>/dev/null || echo 0)
-    echo "$t $(cat "$BENCH_DIR/phase") $f_lag $n_lag ${f_applied:--1} ${n_applied:--1} ${rss:-0}" >> "$SAMPLES"
-    sleep 0.5
+    ask "$fp" "SELECT greatest(0, pg_lsn '$lsn' - min(lsn)) FROM ferry.applied" || ASKED=-1; f_applied=$ASKED
+    ask "$np" "SELECT coalesce(greatest(0, pg_lsn '$lsn' - nullif(remote_lsn, '0/0')), -1)
+      FROM pg_replication_origin_status" || ASKED=-1; n_applied=$ASKED
+    read -r phase < "$BENCH_DIR/phase"; read -r pid < "$BENCH_DIR/ferry.pid" || pid=
+    rss=0
+    if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
+      while read -r k v _; do [ "$k" = VmRSS: ] && rss=$v; done < "/proc/$pid/status" 2>/dev/null || true
+    fi
+    echo "$NOW $phase $f_lag $n_lag ${f_applied:--1} ${n_applied:--1} $rss" >> "$SAMPLES"
+    nap 0.5
   done
 }
 MARK=0
 put_marker() { MARK=$((MARK + 1)); psql_at "$sp" -d app -c "INSERT INTO marker (id) VALUES ($MARK)"; }
-has_marker() { [ "$(psql_at "$1" -d app -Atc "SELECT count(*) FROM marker WHERE id = $MARK" 2>/dev/null)" = 1 ]; }
+has_marker() { ask "$1" "SELECT count(*) FROM marker WHERE id = $MARK" && [ "$ASKED" = 1 ]; }
 # wait_markers T0: milliseconds from T0 until each target holds the current marker, into F_MS and N_MS
 wait_markers() {
-  local t0=$1 deadline=$(( $(date +%s) + 600 ))
+  local t0=$1 deadline; clock; deadline=$(( NOW + 600000 ))
   F_MS=; N_MS=
   while [ -z "$F_MS" ] || [ -z "$N_MS" ]; do
-    [ -z "$F_MS" ] && has_marker "$fp" && F_MS=$(( $(now_ms) - t0 ))
-    [ -z "$N_MS" ] && has_marker "$np" && N_MS=$(( $(now_ms) - t0 ))
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "FAIL: marker $MARK not applied within 600 s (ferry ${F_MS:-no}, native ${N_MS:-no})"; exit 1; }
-    sleep 0.05
+    [ -z "$F_MS" ] && has_marker "$fp" && clock && F_MS=$(( NOW - t0 ))
+    [ -z "$N_MS" ] && has_marker "$np" && clock && N_MS=$(( NOW - t0 ))
+    clock; [ "$NOW" -lt "$deadline" ] || { echo "FAIL: marker $MARK not applied within 600 s (ferry ${F_MS:-no}, native ${N_MS:-no})"; exit 1; }
+    nap 0.01
   done
 }
 lag_stats() {  # lag_stats PHASE COLUMN: mean, p95 and max in kB over the phase's samples
@@ -183,13 +188,13 @@ put_marker
 changes_drain=$(( $(changes_on_source) - c0 ))
 backlog=$(psql_at "$sp" -d app -Atc "SELECT pg_size_pretty(pg_current_wal_lsn() - confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = 'native_sub'")
 # Each drain is timed from its first applied transaction, so that neither JVM start-up nor worker launch counts.
-first_progress() {  # first_progress PORT QUERY: epoch ms at which QUERY's value first changes
-  local before; before=$(psql_at "$1" -d app -Atc "$2")
-  while [ "$(psql_at "$1" -d app -Atc "$2")" = "$before" ]; do
+first_progress() {  # first_progress PORT QUERY: epoch ms at which QUERY's value first changes, into NOW
+  local before; ask "$1" "$2" || true; before=$ASKED
+  while { ask "$1" "$2" || true; [ "$ASKED" = "$before" ]; }; do
     [ -z "$FERRY_PID" ] || kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited" >&2; tail -20 "$BENCH_DIR/ferry.log" >&2; exit 1; }
-    sleep 0.02
+    nap 0.01
   done
-  now_ms
+  clock
 }
 
 # ---- CPU accounting (/proc, clock ticks) ----
@@ -235,12 +240,12 @@ gc_pauses() {
 # ---- native drain ----
 t_enable=$(now_ms)
 psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub ENABLE"
-n_first=$(first_progress "$np" "SELECT remote_lsn FROM pg_replication_origin_status")
+first_progress "$np" "SELECT remote_lsn FROM pg_replication_origin_status"; n_first=$NOW
 n_worker=$(psql_at "$np" -d app -Atc "SELECT pid FROM pg_stat_activity WHERE backend_type = 'logical replication worker' LIMIT 1")
 n_ws=$(walsender native_sub)
 n0=("$(ticks_of "$n_worker")" "$(cluster_ticks native_tgt)" "$(ticks_of "$n_ws")")
-until has_marker "$np"; do sleep 0.02; done
-native_drain_ms=$(( $(now_ms) - n_first )); native_start_ms=$(( n_first - t_enable ))
+until has_marker "$np"; do nap 0.05; done
+clock; native_drain_ms=$(( NOW - n_first )); native_start_ms=$(( n_first - t_enable ))
 native_cpu="apply worker $(us_per $(( $(ticks_of "$n_worker") - n0[0] )) "$changes_drain"); target cluster $(us_per $(( $(cluster_ticks native_tgt) - n0[1] )) "$changes_drain"); walsender $(us_per $(( $(ticks_of "$n_ws") - n0[2] )) "$changes_drain")"
 
 # ---- Debezium's ceiling: the same engine and slot position, a consumer that only counts ----
@@ -249,15 +254,16 @@ if [ "$CEILING" = 1 ]; then
   java $FERRY_JVM -Xlog:gc:file="$GC_CEIL":uptime -cp "$JAR" dev.ferry.applier.internal.CountingDrain "$SRC" "$FTGT" marker \
     > "$BENCH_DIR/ceiling.out" 2>> "$BENCH_DIR/ferry.log" &
   CEIL_PID=$!
-  until grep -q '^first' "$BENCH_DIR/ceiling.out" 2>/dev/null; do
+  has_line() { local l; [ -f "$2" ] || return 1; while IFS= read -r l; do [[ $l == "$1"* ]] && return 0; done < "$2"; return 1; }  # no grep per poll
+  until has_line first "$BENCH_DIR/ceiling.out"; do
     kill -0 "$CEIL_PID" 2>/dev/null || { echo "FAIL: the ceiling run exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
-    sleep 0.02
+    nap 0.01
   done
   c_from=$(now_ms); c_ws=$(walsender ferry_slot)
   thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t0"; c_ws0=$(ticks_of "$c_ws")
-  until grep -q '^changes=' "$BENCH_DIR/ceiling.out"; do
+  until has_line changes= "$BENCH_DIR/ceiling.out"; do
     kill -0 "$CEIL_PID" 2>/dev/null || { echo "FAIL: the ceiling run exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
-    sleep 0.02
+    nap 0.05
   done
   thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t1"; c_ws1=$(ticks_of "$c_ws")
   ceil_gc=$(gc_pauses "$GC_CEIL" "$CEIL_PID" "$c_from")
@@ -272,7 +278,7 @@ fi
 t_enable=$(now_ms)
 GC_LOG="$BENCH_DIR/gc-ferry.log" start_ferry stream
 PROFILE_OUT="$BENCH_DIR/drain.jfr"
-f_first=$(first_progress "$fp" "SELECT sum(changes) FROM ferry.applied")
+first_progress "$fp" "SELECT sum(changes) FROM ferry.applied"; f_first=$NOW
 f_backend=$(psql_at "$fp" -d app -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'ferry apply' LIMIT 1")
 f_ws=$(walsender ferry_slot)
 thread_ticks "$FERRY_PID" > "$BENCH_DIR/ferry.t0"
@@ -280,9 +286,9 @@ f0=("$(ticks_of "$f_backend")" "$(cluster_ticks ferry_tgt)" "$(ticks_of "$f_ws")
 [ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.start name=drain settings=profile >/dev/null
 until has_marker "$fp"; do
   kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
-  sleep 0.02
+  nap 0.05
 done
-ferry_drain_ms=$(( $(now_ms) - f_first )); ferry_start_ms=$(( f_first - t_enable ))
+clock; ferry_drain_ms=$(( NOW - f_first )); ferry_start_ms=$(( f_first - t_enable ))
 thread_ticks "$FERRY_PID" > "$BENCH_DIR/ferry.t1"
 ferry_cpu="JVM $(thread_groups "$BENCH_DIR/ferry.t0" "$BENCH_DIR/ferry.t1" "$changes_drain"); apply backend $(us_per $(( $(ticks_of "$f_backend") - f0[0] )) "$changes_drain"); target cluster $(us_per $(( $(cluster_ticks ferry_tgt) - f0[1] )) "$changes_drain"); walsender $(us_per $(( $(ticks_of "$f_ws") - f0[2] )) "$changes_drain")"
 ferry_gc=$(gc_pauses "$BENCH_DIR/gc-ferry.log" "$FERRY_PID" "$f_first")
