@@ -36,7 +36,7 @@ ferry_jar() {  # FERRY_JAR names another build (bench/stream-drain-ab.sh compare
   echo "$root/cli/target/ferry.jar"
 }
 
-now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+now_ms() { clock; echo "$NOW"; }  # for command substitution; loops call clock
 
 # Polling without starting processes. On these machines starting psql costs about 75 ms of CPU (the process, then
 # a new backend on the server) and any process about 5 ms, so a loop that ran psql every 20 ms took about a core
