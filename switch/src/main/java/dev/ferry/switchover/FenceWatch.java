@@ -37,9 +37,12 @@ public final class FenceWatch {
                 return false;
             }
             while (true) {
-                SwitchState state = store.switchState().flatMap(SwitchState::parse).orElse(null);
+                // Whether a switch runs is read before what it recorded: read after, a switch that recorded its
+                // traffic step, was undone and exited in between looks like one killed in its traffic step, which
+                // is only ever finished, and the stream would stop on a source that takes writes again.
                 String writer = RunStatus.writer(store.connection(), stateSchema);
                 boolean running = writer != null && writer.contains("ferry switch");
+                SwitchState state = store.switchState().flatMap(SwitchState::parse).orElse(null);
                 SwitchState.StreamDecision d = SwitchState.atFence(state, store.switchFence().orElse(null), commit,
                         protection.isProtected(src), running);
                 switch (d) {

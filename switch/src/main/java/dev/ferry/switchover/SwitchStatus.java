@@ -28,6 +28,14 @@ public record SwitchStatus(SwitchState.Outcome outcome, String recorded, Boolean
      *                writes the new tables, nothing is held) and is only ever finished
      */
     public static SwitchStatus read(StateStore store, ConnectionSpec source, boolean inPlace) {
+        // Read before the state, as FenceWatch does: a switch that ends in between then shows its final state.
+        boolean running;
+        try {
+            String writer = RunStatus.writer(store.connection(), store.schema());
+            running = writer != null && writer.contains("ferry switch");
+        } catch (SQLException e) {
+            running = false;
+        }
         SwitchState state = store.switchState().flatMap(SwitchState::parse).orElse(null);
         Boolean prot = null;
         if (source != null) {
@@ -36,13 +44,6 @@ public record SwitchStatus(SwitchState.Outcome outcome, String recorded, Boolean
             } catch (SQLException | RuntimeException e) {
                 prot = null;
             }
-        }
-        boolean running;
-        try {
-            String writer = RunStatus.writer(store.connection(), store.schema());
-            running = writer != null && writer.contains("ferry switch");
-        } catch (SQLException e) {
-            running = false;
         }
         boolean pgbouncer = store.switchDetail().map(d -> d.contains("\"pgbouncer\"")).orElse(false);
         boolean p = prot != null ? prot : state == SwitchState.PROTECTED || state == SwitchState.TRAFFIC
