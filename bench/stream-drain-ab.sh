@@ -5,7 +5,8 @@
 # prints each variant's median ratio, changes/s and Ferry's JVM CPU per change, with their ranges.
 # Usage: bench/stream-drain-ab.sh [ROUNDS=3] [DRAIN_SECS=60]
 #   A_JAR / B_JAR: the two builds (default: cli/target/ferry.jar for both); A_JVM / B_JVM: their JVM options
-#   (default: stream-drain.sh's). LOAD, CLIENTS, ROWS as for stream-drain.sh. CEILING is off.
+#   (default: stream-drain.sh's). LOAD, CLIENTS, ROWS as for stream-drain.sh. CEILING is off. KEEP_LOGS=DIR keeps
+#   each run's full report there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${1:-3}
@@ -25,7 +26,9 @@ run() {  # run VARIANT ROUND
   rate=$(awk '{print $2}' <<<"$line")
   cpu=$(grep -A1 -E '^  ferry ' "$out/$1.$2" | sed -n 's/.*JVM total [.0-9]* s = \([0-9]*\) us\/change.*/\1/p')
   echo "$ratio $rate $cpu" >> "$out/$1"
-  echo "round $2 $1: ferry/native ${ratio}x, $rate ch/s, JVM $cpu us/change;$(grep -A2 -E '^  ferry ' "$out/$1.$2" | sed -n 's/.*GC during the drain:/ GC/p')"
+  local took; took=$(sed -n 's/.* ch\/s in \([0-9]*\) ms.*/\1/p' <<<"$line")
+  echo "round $2 $1: ferry/native ${ratio}x, $rate ch/s in $((took / 1000)) s, JVM $cpu us/change;$(grep -A2 -E '^  ferry ' "$out/$1.$2" | sed -n 's/.*GC during the drain:/ GC/p')"
+  if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$out/$1.$2" "$KEEP_LOGS/"; fi
 }
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then run A "$r"; run B "$r"; else run B "$r"; run A "$r"; fi
