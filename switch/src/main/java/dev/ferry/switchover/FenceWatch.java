@@ -5,7 +5,6 @@ import dev.ferry.core.Db;
 import dev.ferry.core.FerryException;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
-import dev.ferry.core.state.RunStatus;
 import dev.ferry.core.state.StateStore;
 import dev.ferry.switchover.internal.SourceProtection;
 import java.sql.Connection;
@@ -40,8 +39,7 @@ public final class FenceWatch {
                 // Whether a switch runs is read before what it recorded: read after, a switch that recorded its
                 // traffic step, was undone and exited in between looks like one killed in its traffic step, which
                 // is only ever finished, and the stream would stop on a source that takes writes again.
-                String writer = RunStatus.writer(store.connection(), stateSchema);
-                boolean running = writer != null && writer.contains("ferry switch");
+                boolean running = SwitchStatus.switchRunning(store);
                 SwitchState state = store.switchState().flatMap(SwitchState::parse).orElse(null);
                 SwitchState.StreamDecision d = SwitchState.atFence(state, store.switchFence().orElse(null), commit,
                         protection.isProtected(src), running);

@@ -31,8 +31,7 @@ public record SwitchStatus(SwitchState.Outcome outcome, String recorded, Boolean
         // Read before the state, as FenceWatch does: a switch that ends in between then shows its final state.
         boolean running;
         try {
-            String writer = RunStatus.writer(store.connection(), store.schema());
-            running = writer != null && writer.contains("ferry switch");
+            running = switchRunning(store);
         } catch (SQLException e) {
             running = false;
         }
@@ -63,5 +62,14 @@ public record SwitchStatus(SwitchState.Outcome outcome, String recorded, Boolean
                     + (running ? "wait for it" : "run \"ferry switch\" to finish or \"ferry switch --abort\" to undo");
         };
         return new SwitchStatus(outcome, state == null ? null : state.stored, prot, sentence);
+    }
+
+    /**
+     * Whether a {@code ferry switch} holds the state store's writer lock. Callers read it before the recorded
+     * state, so that a switch ending in between shows its final state.
+     */
+    static boolean switchRunning(StateStore store) throws SQLException {
+        String writer = RunStatus.writer(store.connection(), store.schema());
+        return writer != null && writer.contains("ferry switch");
     }
 }
