@@ -11,12 +11,16 @@
 # Fair by construction: the methods alternate within each round, the first rotating from round to round (A B C,
 # B C A, ...), each on a freshly created target database; before every run both servers get VACUUM (FREEZE,
 # ANALYZE) and CHECKPOINT (the first read after a load sets hint bits on every page and would slow whoever reads
-# first, and a checkpoint left over from the previous run would land in the next one).
+# first, and a checkpoint left over from the previous run would land in the next one). A warm-up round, not
+# counted, runs every method once first: the first run on a fresh target cluster also creates its WAL segment files
+# (zero-filled, some 600 MB for this table and its key) that later runs recycle, and whoever ran first in round 1
+# was 2-4 s slower than in any later round (bench/RESULTS.md).
 # Prints each method's median and range, per-step figures for Ferry (its own, from the state store) and the
 # floor, Ferry's ratio to each, the rounds Ferry won, and Ferry's peak RSS at SMALL and at ROWS rows.
 # Usage: bench/snapshot.sh [ROWS=5183352] [JOBS=2] [ROUNDS=5]
 #   METHODS="ferry floor pgcopydb dump" (any subset, ferry first in the list is not required)
-#   FERRY_JAVA_OPTS (default the launcher's -XX:+UseSerialGC -Xmx256m); SMALL=1000000 (memory check; 0 skips it)
+#   FERRY_JAVA_OPTS (default the launcher's -XX:+UseSerialGC -Xmx320m -Xmn160m); SMALL=1000000 (memory check; 0 skips it)
+#   WARMUP=0 skips the warm-up round
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -26,7 +30,8 @@ JOBS=${2:-2}
 ROUNDS=${3:-5}
 METHODS=${METHODS:-ferry floor pgcopydb dump}
 SMALL=${SMALL:-1000000}
-JAVA_OPTS=${FERRY_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m}
+WARMUP=${WARMUP:-1}
+JAVA_OPTS=${FERRY_JAVA_OPTS:--XX:+UseSerialGC -Xmx320m -Xmn160m}
 JAR=$(ferry_jar)
 export PGOPTIONS="-c client_min_messages=warning"
 sp=$(free_port); tp=$(free_port)
@@ -105,9 +110,10 @@ run_floor() {  # run_floor DB: tables, copy, keys and indexes, each timed
   t2=$(now_ms)
   psql_at "$tp" -d "$db" -f "$BENCH_DIR/post.sql" >/dev/null
   t3=$(now_ms)
+  LAST=$(secs "$t0" "$t3")
+  [ -z "${NO_STEPS:-}" ] || return 0
   add_step floor tables "$(secs "$t0" "$t1")"; add_step floor copy "$(secs "$t1" "$t2")"
   add_step floor indexes "$(secs "$t2" "$t3")"
-  LAST=$(secs "$t0" "$t3")
 }
 
 run_pgcopydb() {
@@ -141,6 +147,16 @@ echo "data_fact: $ROWS rows, heap $heap, primary key $index; target on the same 
 echo "methods: ${METHOD_LIST[*]}; $ROUNDS rounds; Ferry's JVM: $JAVA_OPTS"
 
 n=${#METHOD_LIST[@]}
+if [ "$WARMUP" = 1 ]; then
+  line="warm-up (not counted):"
+  for m in "${METHOD_LIST[@]}"; do
+    fresh_target big
+    NO_STEPS=1 "run_$m" big
+    check_target big "$ROWS"
+    line="$line $m $LAST s"
+  done
+  echo "$line"
+fi
 declare -A ROUND_OF
 for ((r = 0; r < ROUNDS; r++)); do
   line="round $((r + 1)):"

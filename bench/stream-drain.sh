@@ -175,124 +175,126 @@ if [ "$FULL_SECS" -gt 0 ]; then
   full_load_ms=$(( t_stop - t0 )); full_f_ms=$F_MS; full_n_ms=$N_MS
 fi
 
-# ---- phase 3: backlog drained by each applier alone ----
-set_phase drain
-kill -TERM "$FERRY_PID"; wait "$FERRY_PID" || true
-psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub DISABLE"
-wait_for_inactive() { ! slot_active native_sub && ! slot_active ferry_slot; }
-FERRY_PID=; wait_for 30 "appliers stopped" wait_for_inactive
-c0=$(changes_on_source)
-echo "phase drain: appliers stopped, pgbench at full speed for $DRAIN_SECS s ..."
-tps_drain=$(pgbench_load "$DRAIN_SECS")
-put_marker
-changes_drain=$(( $(changes_on_source) - c0 ))
-backlog=$(psql_at "$sp" -d app -Atc "SELECT pg_size_pretty(pg_current_wal_lsn() - confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = 'native_sub'")
-# Each drain is timed from its first applied transaction, so that neither JVM start-up nor worker launch counts.
-first_progress() {  # first_progress PORT QUERY: epoch ms at which QUERY's value first changes, into NOW
-  local before; ask "$1" "$2" || true; before=$ASKED
-  while { ask "$1" "$2" || true; [ "$ASKED" = "$before" ]; }; do
-    [ -z "$FERRY_PID" ] || kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited" >&2; tail -20 "$BENCH_DIR/ferry.log" >&2; exit 1; }
-    nap 0.01
-  done
-  clock
-}
+if [ "$DRAIN_SECS" -gt 0 ]; then
+  # ---- phase 3: backlog drained by each applier alone ----
+  set_phase drain
+  kill -TERM "$FERRY_PID"; wait "$FERRY_PID" || true
+  psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub DISABLE"
+  wait_for_inactive() { ! slot_active native_sub && ! slot_active ferry_slot; }
+  FERRY_PID=; wait_for 30 "appliers stopped" wait_for_inactive
+  c0=$(changes_on_source)
+  echo "phase drain: appliers stopped, pgbench at full speed for $DRAIN_SECS s ..."
+  tps_drain=$(pgbench_load "$DRAIN_SECS")
+  put_marker
+  changes_drain=$(( $(changes_on_source) - c0 ))
+  backlog=$(psql_at "$sp" -d app -Atc "SELECT pg_size_pretty(pg_current_wal_lsn() - confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = 'native_sub'")
+  # Each drain is timed from its first applied transaction, so that neither JVM start-up nor worker launch counts.
+  first_progress() {  # first_progress PORT QUERY: epoch ms at which QUERY's value first changes, into NOW
+    local before; ask "$1" "$2" || true; before=$ASKED
+    while { ask "$1" "$2" || true; [ "$ASKED" = "$before" ]; }; do
+      [ -z "$FERRY_PID" ] || kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited" >&2; tail -20 "$BENCH_DIR/ferry.log" >&2; exit 1; }
+      nap 0.01
+    done
+    clock
+  }
 
-# ---- CPU accounting (/proc, clock ticks) ----
-HZ=$(getconf CLK_TCK)
-ticks_of() {  # ticks_of PID...: utime + stime of these processes
-  local p
-  for p in "$@"; do [ -n "$p" ] && awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || true; done \
-    | awk '{s += $1} END {print s + 0}'
-}
-cluster_ticks() { local pm; pm=$(head -1 "$BENCH_DIR/$1/postmaster.pid"); ticks_of "$pm" $(pgrep -P "$pm" || true); }
-thread_ticks() {  # thread_ticks PID: "tid ticks name" per thread (name: /proc comm, 15 characters, spaces as _)
-  local t
-  for t in /proc/"$1"/task/*; do
-    { awk -v tid="${t##*/}" '{sub(/^.*\) /, ""); printf "%s %d ", tid, $12 + $13}' "$t/stat" && tr ' ' _ < "$t/comm"; } 2>/dev/null || true
-  done
-}
-# thread_groups BEFORE AFTER CHANGES: CPU of the threads between two thread_ticks files, by group, in s and us/change
-thread_groups() {
-  awk -v hz="$HZ" -v n="$3" 'FNR == NR {before[$1] = $2; next}
-    { d = $2 - before[$1]; name = $3
-      g = name ~ /^ferry-apply/ ? "apply" : name ~ /^ferry-convert/ ? "conversion" : name ~ /^debezium/ ? "decoding" \
-        : name ~ /^pool-/ ? "engine" : name ~ /^(VM_Thread|GC_Thread|G1_|VM_Periodic)/ ? "gc" \
-        : name ~ /Compiler/ ? "jit" : "other"
-      sum[g] += d; total += d }
-    END { printf "total %.1f s = %.0f us/change:", total / hz, n ? total / hz * 1e6 / n : 0
-          split("decoding engine conversion apply gc jit other", order, " ")
-          for (i = 1; i <= 7; i++) if (order[i] in sum) printf " %s %.1f s (%.0f us)", order[i], sum[order[i]] / hz, n ? sum[order[i]] / hz * 1e6 / n : 0
-          print "" }' "$1" "$2"
-}
-us_per() { awk -v t="$1" -v hz="$HZ" -v n="$2" 'BEGIN {printf "%.1f s = %.1f us/change", t / hz, n ? t / hz * 1e6 / n : 0}'; }
-walsender() { psql_at "$sp" -d app -Atc "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '$1'"; }
-# gc_pauses LOG PID FROM_MS: collections and pause total in the -Xlog:gc file after epoch ms FROM_MS
-gc_pauses() {
-  local start_s boot_s from_up
-  start_s=$(awk '{sub(/^.*\) /, ""); print $20}' "/proc/$2/stat" 2>/dev/null || echo 0)
-  boot_s=$(awk '/^btime/ {print $2}' /proc/stat)
-  from_up=$(awk -v f="$3" -v st="$start_s" -v b="$boot_s" -v hz="$HZ" 'BEGIN {printf "%.3f", f / 1000 - (b + st / hz)}')
-  awk -v from="$from_up" '/Pause/ {t = $1; gsub(/[\[\]s]/, "", t); if (t + 0 < from + 0) next
-      v = $NF; sub(/ms$/, "", v); ms += v; n++}
-    END {printf "%d collections, %.0f ms paused", n, ms}' "$1" 2>/dev/null || echo "n/a"
-}
+  # ---- CPU accounting (/proc, clock ticks) ----
+  HZ=$(getconf CLK_TCK)
+  ticks_of() {  # ticks_of PID...: utime + stime of these processes
+    local p
+    for p in "$@"; do [ -n "$p" ] && awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || true; done \
+      | awk '{s += $1} END {print s + 0}'
+  }
+  cluster_ticks() { local pm; pm=$(head -1 "$BENCH_DIR/$1/postmaster.pid"); ticks_of "$pm" $(pgrep -P "$pm" || true); }
+  thread_ticks() {  # thread_ticks PID: "tid ticks name" per thread (name: /proc comm, 15 characters, spaces as _)
+    local t
+    for t in /proc/"$1"/task/*; do
+      { awk -v tid="${t##*/}" '{sub(/^.*\) /, ""); printf "%s %d ", tid, $12 + $13}' "$t/stat" && tr ' ' _ < "$t/comm"; } 2>/dev/null || true
+    done
+  }
+  # thread_groups BEFORE AFTER CHANGES: CPU of the threads between two thread_ticks files, by group, in s and us/change
+  thread_groups() {
+    awk -v hz="$HZ" -v n="$3" 'FNR == NR {before[$1] = $2; next}
+      { d = $2 - before[$1]; name = $3
+        g = name ~ /^ferry-apply/ ? "apply" : name ~ /^ferry-convert/ ? "conversion" : name ~ /^debezium/ ? "decoding" \
+          : name ~ /^pool-/ ? "engine" : name ~ /^(VM_Thread|GC_Thread|G1_|VM_Periodic)/ ? "gc" \
+          : name ~ /Compiler/ ? "jit" : "other"
+        sum[g] += d; total += d }
+      END { printf "total %.1f s = %.0f us/change:", total / hz, n ? total / hz * 1e6 / n : 0
+            split("decoding engine conversion apply gc jit other", order, " ")
+            for (i = 1; i <= 7; i++) if (order[i] in sum) printf " %s %.1f s (%.0f us)", order[i], sum[order[i]] / hz, n ? sum[order[i]] / hz * 1e6 / n : 0
+            print "" }' "$1" "$2"
+  }
+  us_per() { awk -v t="$1" -v hz="$HZ" -v n="$2" 'BEGIN {printf "%.1f s = %.1f us/change", t / hz, n ? t / hz * 1e6 / n : 0}'; }
+  walsender() { psql_at "$sp" -d app -Atc "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '$1'"; }
+  # gc_pauses LOG PID FROM_MS: collections and pause total in the -Xlog:gc file after epoch ms FROM_MS
+  gc_pauses() {
+    local start_s boot_s from_up
+    start_s=$(awk '{sub(/^.*\) /, ""); print $20}' "/proc/$2/stat" 2>/dev/null || echo 0)
+    boot_s=$(awk '/^btime/ {print $2}' /proc/stat)
+    from_up=$(awk -v f="$3" -v st="$start_s" -v b="$boot_s" -v hz="$HZ" 'BEGIN {printf "%.3f", f / 1000 - (b + st / hz)}')
+    awk -v from="$from_up" '/Pause/ {t = $1; gsub(/[\[\]s]/, "", t); if (t + 0 < from + 0) next
+        v = $NF; sub(/ms$/, "", v); ms += v; n++}
+      END {printf "%d collections, %.0f ms paused", n, ms}' "$1" 2>/dev/null || echo "n/a"
+  }
 
-# ---- native drain ----
-t_enable=$(now_ms)
-psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub ENABLE"
-first_progress "$np" "SELECT remote_lsn FROM pg_replication_origin_status"; n_first=$NOW
-n_worker=$(psql_at "$np" -d app -Atc "SELECT pid FROM pg_stat_activity WHERE backend_type = 'logical replication worker' LIMIT 1")
-n_ws=$(walsender native_sub)
-n0=("$(ticks_of "$n_worker")" "$(cluster_ticks native_tgt)" "$(ticks_of "$n_ws")")
-until has_marker "$np"; do nap 0.05; done
-clock; native_drain_ms=$(( NOW - n_first )); native_start_ms=$(( n_first - t_enable ))
-native_cpu="apply worker $(us_per $(( $(ticks_of "$n_worker") - n0[0] )) "$changes_drain"); target cluster $(us_per $(( $(cluster_ticks native_tgt) - n0[1] )) "$changes_drain"); walsender $(us_per $(( $(ticks_of "$n_ws") - n0[2] )) "$changes_drain")"
+  # ---- native drain ----
+  t_enable=$(now_ms)
+  psql_at "$np" -d app -c "ALTER SUBSCRIPTION native_sub ENABLE"
+  first_progress "$np" "SELECT remote_lsn FROM pg_replication_origin_status"; n_first=$NOW
+  n_worker=$(psql_at "$np" -d app -Atc "SELECT pid FROM pg_stat_activity WHERE backend_type = 'logical replication worker' LIMIT 1")
+  n_ws=$(walsender native_sub)
+  n0=("$(ticks_of "$n_worker")" "$(cluster_ticks native_tgt)" "$(ticks_of "$n_ws")")
+  until has_marker "$np"; do nap 0.05; done
+  clock; native_drain_ms=$(( NOW - n_first )); native_start_ms=$(( n_first - t_enable ))
+  native_cpu="apply worker $(us_per $(( $(ticks_of "$n_worker") - n0[0] )) "$changes_drain"); target cluster $(us_per $(( $(cluster_ticks native_tgt) - n0[1] )) "$changes_drain"); walsender $(us_per $(( $(ticks_of "$n_ws") - n0[2] )) "$changes_drain")"
 
-# ---- Debezium's ceiling: the same engine and slot position, a consumer that only counts ----
-if [ "$CEILING" = 1 ]; then
-  GC_CEIL="$BENCH_DIR/gc-ceiling.log"
-  java $FERRY_JVM -Xlog:gc:file="$GC_CEIL":uptime -cp "$JAR" dev.ferry.applier.internal.CountingDrain "$SRC" "$FTGT" marker \
-    > "$BENCH_DIR/ceiling.out" 2>> "$BENCH_DIR/ferry.log" &
-  CEIL_PID=$!
-  has_line() { local l; [ -f "$2" ] || return 1; while IFS= read -r l; do [[ $l == "$1"* ]] && return 0; done < "$2"; return 1; }  # no grep per poll
-  until has_line first "$BENCH_DIR/ceiling.out"; do
-    kill -0 "$CEIL_PID" 2>/dev/null || { echo "FAIL: the ceiling run exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
-    nap 0.01
-  done
-  c_from=$(now_ms); c_ws=$(walsender ferry_slot)
-  thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t0"; c_ws0=$(ticks_of "$c_ws")
-  until has_line changes= "$BENCH_DIR/ceiling.out"; do
-    kill -0 "$CEIL_PID" 2>/dev/null || { echo "FAIL: the ceiling run exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+  # ---- Debezium's ceiling: the same engine and slot position, a consumer that only counts ----
+  if [ "$CEILING" = 1 ]; then
+    GC_CEIL="$BENCH_DIR/gc-ceiling.log"
+    java $FERRY_JVM -Xlog:gc:file="$GC_CEIL":uptime -cp "$JAR" dev.ferry.applier.internal.CountingDrain "$SRC" "$FTGT" marker \
+      > "$BENCH_DIR/ceiling.out" 2>> "$BENCH_DIR/ferry.log" &
+    CEIL_PID=$!
+    has_line() { local l; [ -f "$2" ] || return 1; while IFS= read -r l; do [[ $l == "$1"* ]] && return 0; done < "$2"; return 1; }  # no grep per poll
+    until has_line first "$BENCH_DIR/ceiling.out"; do
+      kill -0 "$CEIL_PID" 2>/dev/null || { echo "FAIL: the ceiling run exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+      nap 0.01
+    done
+    c_from=$(now_ms); c_ws=$(walsender ferry_slot)
+    thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t0"; c_ws0=$(ticks_of "$c_ws")
+    until has_line changes= "$BENCH_DIR/ceiling.out"; do
+      kill -0 "$CEIL_PID" 2>/dev/null || { echo "FAIL: the ceiling run exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
+      nap 0.05
+    done
+    thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t1"; c_ws1=$(ticks_of "$c_ws")
+    ceil_gc=$(gc_pauses "$GC_CEIL" "$CEIL_PID" "$c_from")
+    kill -TERM "$CEIL_PID"; wait "$CEIL_PID" || true
+    ceil_drain_ms=$(sed -n 's/.*drain_ms=\([0-9]*\).*/\1/p' "$BENCH_DIR/ceiling.out")
+    ceil_changes=$(sed -n 's/^changes=\([0-9]*\).*/\1/p' "$BENCH_DIR/ceiling.out")
+    ceil_cpu="JVM $(thread_groups "$BENCH_DIR/ceil.t0" "$BENCH_DIR/ceil.t1" "$changes_drain"); walsender $(us_per $(( c_ws1 - c_ws0 )) "$changes_drain")"
+    wait_for 30 "the ceiling run's walsender gone" eval '! slot_active ferry_slot'
+  fi
+
+  # ---- Ferry's drain ----
+  t_enable=$(now_ms)
+  GC_LOG="$BENCH_DIR/gc-ferry.log" start_ferry stream
+  PROFILE_OUT="$BENCH_DIR/drain.jfr"
+  first_progress "$fp" "SELECT sum(changes) FROM ferry.applied"; f_first=$NOW
+  f_backend=$(psql_at "$fp" -d app -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'ferry apply' LIMIT 1")
+  f_ws=$(walsender ferry_slot)
+  thread_ticks "$FERRY_PID" > "$BENCH_DIR/ferry.t0"
+  f0=("$(ticks_of "$f_backend")" "$(cluster_ticks ferry_tgt)" "$(ticks_of "$f_ws")")
+  [ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.start name=drain settings=profile >/dev/null
+  until has_marker "$fp"; do
+    kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
     nap 0.05
   done
-  thread_ticks "$CEIL_PID" > "$BENCH_DIR/ceil.t1"; c_ws1=$(ticks_of "$c_ws")
-  ceil_gc=$(gc_pauses "$GC_CEIL" "$CEIL_PID" "$c_from")
-  kill -TERM "$CEIL_PID"; wait "$CEIL_PID" || true
-  ceil_drain_ms=$(sed -n 's/.*drain_ms=\([0-9]*\).*/\1/p' "$BENCH_DIR/ceiling.out")
-  ceil_changes=$(sed -n 's/^changes=\([0-9]*\).*/\1/p' "$BENCH_DIR/ceiling.out")
-  ceil_cpu="JVM $(thread_groups "$BENCH_DIR/ceil.t0" "$BENCH_DIR/ceil.t1" "$changes_drain"); walsender $(us_per $(( c_ws1 - c_ws0 )) "$changes_drain")"
-  wait_for 30 "the ceiling run's walsender gone" eval '! slot_active ferry_slot'
+  clock; ferry_drain_ms=$(( NOW - f_first )); ferry_start_ms=$(( f_first - t_enable ))
+  thread_ticks "$FERRY_PID" > "$BENCH_DIR/ferry.t1"
+  ferry_cpu="JVM $(thread_groups "$BENCH_DIR/ferry.t0" "$BENCH_DIR/ferry.t1" "$changes_drain"); apply backend $(us_per $(( $(ticks_of "$f_backend") - f0[0] )) "$changes_drain"); target cluster $(us_per $(( $(cluster_ticks ferry_tgt) - f0[1] )) "$changes_drain"); walsender $(us_per $(( $(ticks_of "$f_ws") - f0[2] )) "$changes_drain")"
+  ferry_gc=$(gc_pauses "$BENCH_DIR/gc-ferry.log" "$FERRY_PID" "$f_first")
+  [ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.dump name=drain filename="$PROFILE_OUT" >/dev/null
 fi
-
-# ---- Ferry's drain ----
-t_enable=$(now_ms)
-GC_LOG="$BENCH_DIR/gc-ferry.log" start_ferry stream
-PROFILE_OUT="$BENCH_DIR/drain.jfr"
-first_progress "$fp" "SELECT sum(changes) FROM ferry.applied"; f_first=$NOW
-f_backend=$(psql_at "$fp" -d app -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'ferry apply' LIMIT 1")
-f_ws=$(walsender ferry_slot)
-thread_ticks "$FERRY_PID" > "$BENCH_DIR/ferry.t0"
-f0=("$(ticks_of "$f_backend")" "$(cluster_ticks ferry_tgt)" "$(ticks_of "$f_ws")")
-[ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.start name=drain settings=profile >/dev/null
-until has_marker "$fp"; do
-  kill -0 "$FERRY_PID" 2>/dev/null || { echo "FAIL: ferry exited"; tail -20 "$BENCH_DIR/ferry.log"; exit 1; }
-  nap 0.05
-done
-clock; ferry_drain_ms=$(( NOW - f_first )); ferry_start_ms=$(( f_first - t_enable ))
-thread_ticks "$FERRY_PID" > "$BENCH_DIR/ferry.t1"
-ferry_cpu="JVM $(thread_groups "$BENCH_DIR/ferry.t0" "$BENCH_DIR/ferry.t1" "$changes_drain"); apply backend $(us_per $(( $(ticks_of "$f_backend") - f0[0] )) "$changes_drain"); target cluster $(us_per $(( $(cluster_ticks ferry_tgt) - f0[1] )) "$changes_drain"); walsender $(us_per $(( $(ticks_of "$f_ws") - f0[2] )) "$changes_drain")"
-ferry_gc=$(gc_pauses "$BENCH_DIR/gc-ferry.log" "$FERRY_PID" "$f_first")
-[ "$PROFILE" = 1 ] && jcmd "$FERRY_PID" JFR.dump name=drain filename="$PROFILE_OUT" >/dev/null
 set_phase end; sleep 1
 kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true
 
@@ -318,25 +320,28 @@ if [ "$FULL_SECS" -gt 0 ]; then
   f=$(rate "$changes_full" "$full_f_ms"); n=$(rate "$changes_full" "$full_n_ms")
   printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' full "$tps_full" "$changes_full" "$f" "$n" "$(ratio "$f" "$n")"
 fi
-f_drain=$(rate "$changes_drain" "$ferry_drain_ms"); n_drain=$(rate "$changes_drain" "$native_drain_ms")
-printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' drain "$tps_drain" "$changes_drain" "$f_drain" "$n_drain" "$(ratio "$f_drain" "$n_drain")"
-[ "$FIXED_SECS" -gt 0 ] || [ "$FULL_SECS" -gt 0 ] && {
+if [ "$FIXED_SECS" -gt 0 ] || [ "$FULL_SECS" -gt 0 ]; then
   echo "  (fixed/full: changes / time from the load's start until the marker written after it was applied)"
-  [ "$FULL_SECS" -gt 0 ] && echo "  full-speed source rate $(rate "$changes_full" "$full_load_ms") ch/s"; }
-echo
-echo "drain: backlog $backlog, $changes_drain changes, each applier alone, timed from its first applied transaction"
-echo "  native   $n_drain ch/s in ${native_drain_ms} ms (after ${native_start_ms} ms of start-up)"
-echo "    CPU: $native_cpu"
-if [ "$CEILING" = 1 ]; then
-  c_drain=$(rate "$changes_drain" "$ceil_drain_ms")
-  echo "  debezium $c_drain ch/s in ${ceil_drain_ms} ms (its ceiling: the engine feeding a consumer that only counts; $ceil_changes change records) = $(ratio "$c_drain" "$n_drain")x native"
-  echo "    CPU: $ceil_cpu"
-  echo "    GC during the drain: $ceil_gc"
+  if [ "$FULL_SECS" -gt 0 ]; then echo "  full-speed source rate $(rate "$changes_full" "$full_load_ms") ch/s"; fi
 fi
-echo "  ferry    $f_drain ch/s in ${ferry_drain_ms} ms (after ${ferry_start_ms} ms of start-up) = $(ratio "$f_drain" "$n_drain")x native${c_drain:+, $(ratio "$f_drain" "$c_drain")x the ceiling}"
-echo "    CPU: $ferry_cpu"
-echo "    GC during the drain: $ferry_gc"
-[ "$ferry_drain_ms" -ge 60000 ] || echo "  NOTE: Ferry's drain took under 60 s: JVM warm-up weighs in; raise DRAIN_SECS"
+if [ "$DRAIN_SECS" -gt 0 ]; then
+  f_drain=$(rate "$changes_drain" "$ferry_drain_ms"); n_drain=$(rate "$changes_drain" "$native_drain_ms")
+  printf '%-8s %5.0f tx/s %12s %14s %14s %9sx\n' drain "$tps_drain" "$changes_drain" "$f_drain" "$n_drain" "$(ratio "$f_drain" "$n_drain")"
+  echo
+  echo "drain: backlog $backlog, $changes_drain changes, each applier alone, timed from its first applied transaction"
+  echo "  native   $n_drain ch/s in ${native_drain_ms} ms (after ${native_start_ms} ms of start-up)"
+  echo "    CPU: $native_cpu"
+  if [ "$CEILING" = 1 ]; then
+    c_drain=$(rate "$changes_drain" "$ceil_drain_ms")
+    echo "  debezium $c_drain ch/s in ${ceil_drain_ms} ms (its ceiling: the engine feeding a consumer that only counts; $ceil_changes change records) = $(ratio "$c_drain" "$n_drain")x native"
+    echo "    CPU: $ceil_cpu"
+    echo "    GC during the drain: $ceil_gc"
+  fi
+  echo "  ferry    $f_drain ch/s in ${ferry_drain_ms} ms (after ${ferry_start_ms} ms of start-up) = $(ratio "$f_drain" "$n_drain")x native${c_drain:+, $(ratio "$f_drain" "$c_drain")x the ceiling}"
+  echo "    CPU: $ferry_cpu"
+  echo "    GC during the drain: $ferry_gc"
+  [ "$ferry_drain_ms" -ge 60000 ] || echo "  NOTE: Ferry's drain took under 60 s: JVM warm-up weighs in; raise DRAIN_SECS"
+fi
 echo
 if [ "$FIXED_SECS" -gt 0 ]; then
   echo "lag back to zero after the fixed-rate load (marker applied): ferry ${fixed_f_ms} ms, native ${fixed_n_ms} ms"
