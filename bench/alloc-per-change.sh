@@ -48,7 +48,9 @@ wait_for() {  # wait_for SECONDS DESCRIPTION command...
     sleep 0.1
   done
 }
-slot_active() { [ "$(psql_at "$sp" -d app -Atc "SELECT active FROM pg_replication_slots WHERE slot_name = 'ferry_slot'")" = t ]; }
+# The slot is active while its exported snapshot is held too, so streaming also needs the snapshot recorded done.
+slot_active() { [ "$(psql_at "$fp" -d app -Atc "SELECT phase FROM ferry.run" 2>/dev/null)" = STREAMING ] \
+  && [ "$(psql_at "$sp" -d app -Atc "SELECT active FROM pg_replication_slots WHERE slot_name = 'ferry_slot'")" = t ]; }
 write_load_scripts "$BENCH_DIR" "$ROWS"
 changes_on_source() {
   psql_at "$sp" -d app -Atc "SELECT pg_stat_force_next_flush(); SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables" | tail -1

@@ -8,6 +8,8 @@
 #             post-data section, dumped once beforehand)
 #   pgcopydb  pgcopydb clone --table-jobs JOBS --index-jobs JOBS, when installed (skipped with a note otherwise)
 #   dump      pg_dump -Fc | pg_restore (one stream, keys built by pg_restore)
+#   ferry_b   Ferry again with other JVM options (FERRY_B_JAVA_OPTS), another build (FERRY_B_JAR) or another
+#             --jobs (FERRY_B_JOBS): a before/after measured in the same rounds as the rest (not in the default METHODS)
 # Fair by construction: the methods alternate within each round, the first rotating from round to round (A B C,
 # B C A, ...), each on a freshly created target database; before every run both servers get VACUUM (FREEZE,
 # ANALYZE) and CHECKPOINT (the first read after a load sets hint bits on every page and would slow whoever reads
@@ -19,8 +21,12 @@
 # floor, Ferry's ratio to each, the rounds Ferry won, and Ferry's peak RSS at SMALL and at ROWS rows.
 # Usage: bench/snapshot.sh [ROWS=5183352] [JOBS=2] [ROUNDS=5]
 #   METHODS="ferry floor pgcopydb dump" (any subset, ferry first in the list is not required)
-#   FERRY_JAVA_OPTS (default the launcher's -XX:+UseSerialGC -Xmx320m -Xmn160m); SMALL=1000000 (memory check; 0 skips it)
+#   FERRY_JAVA_OPTS (default the launcher's for snapshot: -XX:+UseSerialGC -Xmx320m -Xmn160m
+#             -XX:CompileThresholdScaling=20); SMALL=1000000 (memory check; 0 skips it)
 #   WARMUP=0 skips the warm-up round
+#   FERRY_B_JAVA_OPTS, FERRY_B_JAR, FERRY_B_JOBS: the ferry_b method's (default: the same as ferry's)
+#   FERRY_CONFIG=FILE: both Ferry methods run with --config FILE (transforms, e.g. bench/snapshot-transforms.yml;
+#             compare ferry with ferry_b only: the other methods copy the table as it is)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -31,8 +37,11 @@ ROUNDS=${3:-5}
 METHODS=${METHODS:-ferry floor pgcopydb dump}
 SMALL=${SMALL:-1000000}
 WARMUP=${WARMUP:-1}
-JAVA_OPTS=${FERRY_JAVA_OPTS:--XX:+UseSerialGC -Xmx320m -Xmn160m}
+JAVA_OPTS=${FERRY_JAVA_OPTS:--XX:+UseSerialGC -Xmx320m -Xmn160m -XX:CompileThresholdScaling=20}
 JAR=$(ferry_jar)
+B_JAVA_OPTS=${FERRY_B_JAVA_OPTS:-$JAVA_OPTS}
+B_JAR=${FERRY_B_JAR:-$JAR}
+B_JOBS=${FERRY_B_JOBS:-$JOBS}
 export PGOPTIONS="-c client_min_messages=warning"
 sp=$(free_port); tp=$(free_port)
 start_cluster src "$sp"; start_cluster tgt "$tp" -c maintenance_work_mem=256MB
@@ -84,21 +93,23 @@ RSS_KB=()
 add() { TOTAL[$1]="${TOTAL[$1]:-} $2"; }
 add_step() { STEP[$1:$2]="${STEP[$1:$2]:-} $3"; }
 
-run_ferry() {  # run_ferry DB: also records Ferry's own step times (ferry.steps) and its peak RSS
-  local db=$1 t0 t1
+run_ferry() {  # run_ferry DB [METHOD JAVA_OPTS JAR JOBS]: also records its own step times (ferry.steps) and peak RSS
+  local db=$1 method=${2:-ferry} opts=${3:-$JAVA_OPTS} jar=${4:-$JAR} jobs=${5:-$JOBS} t0 t1
   t0=$(now_ms)
   # shellcheck disable=SC2086
-  /usr/bin/time -f '%M' -o "$BENCH_DIR/rss" java $JAVA_OPTS -jar "$JAR" snapshot \
+  /usr/bin/time -f '%M' -o "$BENCH_DIR/rss" java $opts -jar "$jar" snapshot \
     --source "postgresql://postgres@127.0.0.1:$sp/$db" --target "postgresql://postgres@127.0.0.1:$tp/$db" \
-    --jobs "$JOBS" --progress log > "$BENCH_DIR/ferry.log" 2>&1 || { cat "$BENCH_DIR/ferry.log"; exit 1; }
+    --jobs "$jobs" ${FERRY_CONFIG:+--config "$FERRY_CONFIG"} --progress log > "$BENCH_DIR/ferry.log" 2>&1 || { cat "$BENCH_DIR/ferry.log"; exit 1; }
   t1=$(now_ms)
   LAST_RSS=$(tail -1 "$BENCH_DIR/rss")
   LAST=$(secs "$t0" "$t1")
   [ -z "${NO_STEPS:-}" ] || return 0
-  while IFS='|' read -r step s; do add_step ferry "$step" "$s"; done \
+  while IFS='|' read -r step s; do add_step "$method" "$step" "$s"; done \
     < <(psql_at "$tp" -d "$db" -Atc "SELECT step, round(seconds::numeric, 3) FROM ferry.steps")
-  add_step ferry jvm "$(echo "$LAST - $(psql_at "$tp" -d "$db" -Atc "SELECT sum(seconds) FROM ferry.steps")" | bc -l)"
+  add_step "$method" jvm "$(echo "$LAST - $(psql_at "$tp" -d "$db" -Atc "SELECT sum(seconds) FROM ferry.steps")" | bc -l)"
 }
+
+run_ferry_b() { run_ferry "$1" ferry_b "$B_JAVA_OPTS" "$B_JAR" "$B_JOBS"; }
 
 run_floor() {  # run_floor DB: tables, copy, keys and indexes, each timed
   local db=$1 t0 t1 t2 t3
@@ -145,6 +156,7 @@ index=$(psql_at "$sp" -d big -Atc "SELECT pg_size_pretty(pg_relation_size('data_
 "$PGBIN/pg_dump" -h 127.0.0.1 -p "$sp" -U postgres -t public.data_fact --section=post-data --no-owner big > "$BENCH_DIR/post.sql"
 echo "data_fact: $ROWS rows, heap $heap, primary key $index; target on the same host; --jobs $JOBS, $(nproc) cores;"
 echo "methods: ${METHOD_LIST[*]}; $ROUNDS rounds; Ferry's JVM: $JAVA_OPTS"
+[[ " ${METHOD_LIST[*]} " != *" ferry_b "* ]] || echo "ferry_b: $B_JAR, --jobs $B_JOBS, JVM: $B_JAVA_OPTS"
 
 n=${#METHOD_LIST[@]}
 if [ "$WARMUP" = 1 ]; then
@@ -195,7 +207,7 @@ echo "JVM start, catalog checks, connections; floor: psql timings):"
 printf '%-10s' method
 steps="slot tables copy indexes constraints jvm"
 for s in $steps; do printf '%12s' "$s"; done; echo
-for m in ferry floor; do
+for m in ferry ferry_b floor; do
   [ -n "${TOTAL[$m]:-}" ] || continue
   printf '%-10s' "$m"
   for s in $steps; do

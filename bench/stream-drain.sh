@@ -80,7 +80,9 @@ wait_for() {  # wait_for SECONDS DESCRIPTION command...: poll until the command 
   done
 }
 slot_active() { ask "$sp" "SELECT active FROM pg_replication_slots WHERE slot_name = '$1'" && [ "$ASKED" = t ]; }
-wait_for 120 "ferry streaming" slot_active ferry_slot
+# The slot is active while its exported snapshot is held too, so streaming also needs the snapshot recorded done.
+ferry_streaming() { ask "$fp" "SELECT phase FROM ferry.run" && [ "$ASKED" = STREAMING ] && slot_active ferry_slot; }
+wait_for 120 "ferry streaming" ferry_streaming
 wait_for 30 "native subscription streaming" slot_active native_sub
 echo "source: accounts and orders with $ROWS rows each; ferry and native subscription streaming; $(nproc) cores"
 

@@ -4,6 +4,7 @@ import dev.ferry.core.Db;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
 import dev.ferry.core.ServerErrors;
+import dev.ferry.core.state.AutovacuumPauses;
 import dev.ferry.core.state.RunInfo;
 import dev.ferry.core.state.RunStatus;
 import dev.ferry.core.state.StateStore;
@@ -134,6 +135,10 @@ final class CleanupCommand implements Callable<Integer> {
             throw ServerErrors.during("dropping the slot and the publication", "source", e);
         }
         try (Connection c = Db.open(s.target(), "target", "cleanup"); Statement st = c.createStatement()) {
+            int lifted = AutovacuumPauses.liftAll(c, s.stateSchema());
+            if (lifted > 0) {
+                out.println("Turned autovacuum back on for " + lifted + " table(s) the snapshot had not finished.");
+            }
             st.execute("DROP SCHEMA IF EXISTS " + Identifiers.quote(s.stateSchema()) + " CASCADE");
             out.println("Dropped schema \"" + s.stateSchema() + "\" on the target.");
         } catch (SQLException e) {

@@ -119,6 +119,26 @@ class SnapshotIT extends SnapshotServers {
     }
 
     @Test
+    void aTargetTableCreatedBeforehandKeepsItsOwnStorageSettings() {
+        createDatabases("ownsettings");
+        servers.source().execute("ownsettings", "CREATE TABLE t (id int PRIMARY KEY, v text); "
+                + "CREATE TABLE u (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 2000) g; "
+                + "INSERT INTO u SELECT g, 'u' || g FROM generate_series(1, 2000) g");
+        servers.target().execute("ownsettings", "CREATE TABLE t (id int, v text) WITH (fillfactor = 70, autovacuum_enabled = false)");
+        FerryRun r = snapshot("ownsettings", "--chunk-size", "32kB", "--jobs", "2");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals(rows(servers.source(), "ownsettings", "t", "1"), rows(servers.target(), "ownsettings", "t", "1"));
+        assertEquals("{fillfactor=70,autovacuum_enabled=false}", servers.target().queryValue("ownsettings",
+                "SELECT reloptions::text FROM pg_class WHERE oid = 't'::regclass"), "the user's table is left as it was");
+        assertEquals(null, servers.target().queryValue("ownsettings",
+                "SELECT reloptions::text FROM pg_class WHERE oid = 'u'::regclass"),
+                "the table Ferry created has autovacuum back on, as the server's default");
+        assertEquals("0", servers.target().queryValue("ownsettings", "SELECT count(*) FROM ferry.autovacuum_paused"));
+        // The source's slots are counted for the whole class.
+        servers.source().execute("ownsettings", "SELECT pg_drop_replication_slot('slot_ownsettings')");
+    }
+
+    @Test
     void aFinishedRunSaysSoAndDoesNothing() {
         createDatabases("finished");
         servers.source().execute("finished", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 10)");

@@ -86,6 +86,15 @@ class SnapshotResumeIT extends SnapshotServers {
         }
     }
 
+    /** A target table's storage settings and its TOAST table's: "{...}/{...}", "-" for none. */
+    static String autovacuum(String db, String table) {
+        return servers.target().queryValue(db, "SELECT coalesce(c.reloptions::text, '-') || '/' "
+                + "|| coalesce(t.reloptions::text, '-') FROM pg_class c LEFT JOIN pg_class t ON t.oid = c.reltoastrelid "
+                + "WHERE c.oid = '" + table + "'::regclass");
+    }
+
+    static final String PAUSED = "{autovacuum_enabled=false}/{autovacuum_enabled=false}";
+
     static void assertSame(String db, String table, String order) {
         String q = "SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY " + order + ")) FROM " + table + " t";
         assertEquals(servers.source().queryValue(db, q), servers.target().queryValue(db, q), table);
@@ -101,6 +110,8 @@ class SnapshotResumeIT extends SnapshotServers {
                 && doneChunks(db, "big2") > 0);
         assertTrue(doneChunks(db, "big2") < chunks(db, "big2"), "killed while big2 was being copied");
         assertTrue(Files.readString(log).contains("its exporting session is closed"), Files.readString(log));
+        assertEquals(PAUSED, autovacuum(db, "big2"), "autovacuum is off on a table being loaded");
+        assertEquals(1, state(db, "SELECT count(*) FROM ferry.autovacuum_paused WHERE target_name = 'big2'"));
         String bigInserts = servers.target().queryValue(db, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'big'");
         // Changes after the kill: the unfinished table is copied from a fresh snapshot and must show them.
         servers.source().execute(db, "INSERT INTO big2 SELECT g, -g, 'new' FROM generate_series(100001, 100500) g; "
@@ -124,6 +135,10 @@ class SnapshotResumeIT extends SnapshotServers {
         assertEquals("1", servers.target().queryValue(db, "SELECT count(*) FROM pg_indexes WHERE indexname = 'big2_pkey'"),
                 "the key was built, so no row is there twice");
         assertTrue(r.out().contains("1 unique index(es) wait"), r.all());
+        for (String t : List.of("big", "big2", "nokey")) {
+            assertEquals("-/-", autovacuum(db, t), "autovacuum is back on " + t + " once it is built");
+        }
+        assertEquals(0, state(db, "SELECT count(*) FROM ferry.autovacuum_paused"));
         assertEquals("big_val", servers.target().queryValue(db, "SELECT string_agg(indexname, ',') FROM pg_indexes "
                 + "WHERE indexname LIKE '%val'"), "the unique index of the resynced table waits for the stream");
         FerryRun again = FerryRun.run(args(db));
@@ -135,6 +150,23 @@ class SnapshotResumeIT extends SnapshotServers {
         assertEquals(List.of("big2_val"), finished.deferred().stream().map(DeferredIndex::name).toList());
         assertEquals("big2_val:false", servers.target().queryValue(db, "SELECT name || ':' || (built_at IS NOT NULL) "
                 + "FROM ferry.deferred_indexes"), "recorded for the stream to build");
+    }
+
+    @Test
+    void killedMidCopyThenCleanedUpAutovacuumIsBackOnWhereItWasOff() throws Exception {
+        String db = "midcopy_cleanup";
+        createTables(db);
+        Path log = dir.resolve("cleanup.log");
+        Process p = FerryRun.start(log, args(db, "--max-rate", "30000rows"));
+        killWhen(p, log, () -> doneChunks(db, "big") > 0);
+        assertEquals(PAUSED, autovacuum(db, "big"), "killed while big was being copied");
+        FerryRun cleanup = FerryRun.run("cleanup", "--yes", "--source", servers.source().uri(db), "--target",
+                servers.target().uri(db), "--slot", "slot_" + db, "--publication", "pub_" + db);
+        assertEquals(0, cleanup.exit(), cleanup.all());
+        assertTrue(cleanup.out().contains("Turned autovacuum back on for"), cleanup.all());
+        for (String t : List.of("big", "big2", "nokey")) {
+            assertEquals("-/-", autovacuum(db, t), t);
+        }
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.ferry.core.objects.LargeObjects;
 import dev.ferry.core.objects.ObjectMigration;
 import dev.ferry.core.objects.ObjectScope;
 import dev.ferry.core.objects.ObjectSteps;
+import dev.ferry.core.state.AutovacuumPauses;
 import dev.ferry.core.state.ChunkState;
 import dev.ferry.core.state.DeferredIndex;
 import dev.ferry.core.state.Phase;
@@ -393,8 +394,11 @@ public final class Snapshot {
         Map<String, String> extensions = SchemaBuilder.extensions(source, works.keySet());
         objects = o.objects() == null || o.inPlace() ? null
                 : ObjectMigration.read(source, objectScope(works), o.objects(), listener::message);
+        AutovacuumPauses.recordNew(work, o.stateSchema(), works.values().stream()
+                .filter(w -> !w.source().partitioned()).map(TableWork::targetId).toList());
         new SchemaBuilder(work, o.inPlace()).createTables(catalog, works, o.transforms(), extensions,
                 objects == null ? ObjectSteps.NONE : objects);
+        AutovacuumPauses.pauseRecorded(work, o.stateSchema());
         works.values().forEach(w -> store.addTable(w.id(), w.targetId()));
     }
 
@@ -432,7 +436,7 @@ public final class Snapshot {
 
     /** Keys and indexes are built by table tree, each as soon as its tables are copied (resync LSNs are known now). */
     private IndexBuilder indexBuilder(StateStore store, Map<TableId, TableWork> works) {
-        return new IndexBuilder(o.target(), listener::message, works, o.jobs(), store.resyncLsns());
+        return new IndexBuilder(o.target(), listener::message, works, o.jobs(), store.resyncLsns(), o.stateSchema());
     }
 
     private Map<TableId, CopyPool.Timing> copy(StateStore store, Map<TableId, TableWork> works, IndexBuilder indexes,

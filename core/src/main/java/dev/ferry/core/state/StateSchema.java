@@ -13,7 +13,7 @@ import java.sql.Statement;
  * older Ferry continues under a newer one; a schema written by a newer Ferry is refused, never downgraded.
  */
 final class StateSchema {
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     private StateSchema() {}
 
@@ -77,6 +77,11 @@ final class StateSchema {
                 st.execute("CREATE TABLE " + q + ".steps (step text PRIMARY KEY, seconds double precision NOT NULL, "
                         + "updated_at timestamptz NOT NULL DEFAULT now())");
                 st.execute("INSERT INTO " + q + ".meta VALUES (4)");
+            }
+            if (version < 5) {
+                // The tables whose autovacuum the snapshot turned off while it loads them.
+                AutovacuumPauses.createTable(st, q);
+                st.execute("INSERT INTO " + q + ".meta VALUES (5)");
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {

@@ -7,6 +7,7 @@ import dev.ferry.core.ServerErrors;
 import dev.ferry.core.catalog.ConstraintInfo;
 import dev.ferry.core.catalog.IndexInfo;
 import dev.ferry.core.catalog.TableInfo;
+import dev.ferry.core.state.AutovacuumPauses;
 import dev.ferry.core.state.DeferredIndex;
 import dev.ferry.core.ddl.DdlWriter;
 import dev.ferry.transforms.Identifiers;
@@ -49,6 +50,7 @@ public final class IndexBuilder implements AutoCloseable {
     private final Map<TableId, TableWork> works;
     private final Map<TableId, Lsn> resync;
     private final int jobs;
+    private final String stateSchema;
     private final Map<TableId, List<TableWork>> trees = new LinkedHashMap<>();
     private final Map<TableId, TableId> rootOf = new HashMap<>();
     private final Map<TableId, AtomicInteger> waiting = new HashMap<>();
@@ -57,13 +59,16 @@ public final class IndexBuilder implements AutoCloseable {
     private final List<DeferredIndex> deferred = new CopyOnWriteArrayList<>();
     private final ExecutorService pool;
     private BuildSettings settings;
+    /** Target tables whose autovacuum the snapshot turned off ({@link AutovacuumPauses}), lifted once built. */
+    private Set<TableId> paused = Set.of();
 
     /**
      * @param resync the tables copied from a fresh snapshot, with its LSN (their unique indexes wait)
      */
     public IndexBuilder(ConnectionSpec target, Consumer<String> report, Map<TableId, TableWork> works, int jobs,
-                        Map<TableId, Lsn> resync) {
+                        Map<TableId, Lsn> resync, String stateSchema) {
         this.target = target;
+        this.stateSchema = stateSchema;
         this.report = report;
         this.works = works;
         this.resync = Map.copyOf(resync);
@@ -90,6 +95,7 @@ public final class IndexBuilder implements AutoCloseable {
         int n = Math.max(1, Math.min(jobs, trees.size()));
         try (Connection c = Db.open(target, "target", "index")) {
             settings = BuildSettings.read(c, jobs, n);
+            paused = AutovacuumPauses.recorded(c, stateSchema);
         } catch (SQLException e) {
             throw ServerErrors.during("reading the target's settings", "target", e);
         }
@@ -197,6 +203,9 @@ public final class IndexBuilder implements AutoCloseable {
             } else {
                 run(c, w, sql, "index " + i.name() + " of " + t);
             }
+        }
+        if (paused.contains(t)) {
+            AutovacuumPauses.lift(c, stateSchema, t);
         }
     }
 
