@@ -65,6 +65,13 @@ class SnapshotResumeIT extends SnapshotServers {
         return state(db, "SELECT count(*) FROM ferry.chunks WHERE source_name = '" + table + "'");
     }
 
+    /** Starts a rate-limited snapshot of {@code db} logging to {@code logName} and kills it when {@code condition} holds. */
+    Path startAndKill(String db, String logName, BooleanSupplier condition) throws Exception {
+        Path log = dir.resolve(logName);
+        killWhen(FerryRun.start(log, args(db, "--max-rate", "30000rows")), log, condition);
+        return log;
+    }
+
     static void killWhen(Process p, Path log, BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!condition.getAsBoolean()) {
@@ -104,10 +111,8 @@ class SnapshotResumeIT extends SnapshotServers {
     void killedMidCopyTheSameCommandSkipsFinishedTablesAndRecopiesTheRestFromAFreshSnapshot() throws Exception {
         String db = "midcopy";
         createTables(db);
-        Path log = dir.resolve("first.log");
-        Process p = FerryRun.start(log, args(db, "--max-rate", "30000rows"));
-        killWhen(p, log, () -> chunks(db, "big") > 0 && doneChunks(db, "big") == chunks(db, "big")
-                && doneChunks(db, "big2") > 0);
+        Path log = startAndKill(db, "first.log", () -> chunks(db, "big") > 0
+                && doneChunks(db, "big") == chunks(db, "big") && doneChunks(db, "big2") > 0);
         assertTrue(doneChunks(db, "big2") < chunks(db, "big2"), "killed while big2 was being copied");
         assertTrue(Files.readString(log).contains("its exporting session is closed"), Files.readString(log));
         assertEquals(PAUSED, autovacuum(db, "big2"), "autovacuum is off on a table being loaded");
@@ -156,9 +161,7 @@ class SnapshotResumeIT extends SnapshotServers {
     void killedMidCopyThenCleanedUpAutovacuumIsBackOnWhereItWasOff() throws Exception {
         String db = "midcopy_cleanup";
         createTables(db);
-        Path log = dir.resolve("cleanup.log");
-        Process p = FerryRun.start(log, args(db, "--max-rate", "30000rows"));
-        killWhen(p, log, () -> doneChunks(db, "big") > 0);
+        startAndKill(db, "cleanup.log", () -> doneChunks(db, "big") > 0);
         assertEquals(PAUSED, autovacuum(db, "big"), "killed while big was being copied");
         FerryRun cleanup = FerryRun.run("cleanup", "--yes", "--source", servers.source().uri(db), "--target",
                 servers.target().uri(db), "--slot", "slot_" + db, "--publication", "pub_" + db);
@@ -173,13 +176,9 @@ class SnapshotResumeIT extends SnapshotServers {
     void killedTwiceKeyRangeChunksFinishedAfterTheFirstResumeAreKept() throws Exception {
         String db = "twice";
         createTables(db);
-        Path log1 = dir.resolve("first.log");
-        Process p1 = FerryRun.start(log1, args(db, "--max-rate", "30000rows"));
-        killWhen(p1, log1, () -> doneChunks(db, "big") >= 2);
-        Path log2 = dir.resolve("second.log");
-        Process p2 = FerryRun.start(log2, args(db, "--max-rate", "30000rows"));
-        killWhen(p2, log2, () -> state(db, "SELECT count(*) FROM ferry.chunks WHERE done AND kind = 'key' "
-                + "AND source_name = 'big'") >= 2);
+        startAndKill(db, "first.log", () -> doneChunks(db, "big") >= 2);
+        Path log2 = startAndKill(db, "second.log", () -> state(db, "SELECT count(*) FROM ferry.chunks WHERE done "
+                + "AND kind = 'key' AND source_name = 'big'") >= 2);
         assertTrue(Files.readString(log2).contains("continuing from a fresh snapshot"), Files.readString(log2));
         List<List<String>> keptChunks = servers.target().query(db, "SELECT chunk, lower_bound, upper_bound, rows FROM ferry.chunks "
                 + "WHERE done AND source_name = 'big' ORDER BY chunk");
@@ -206,9 +205,7 @@ class SnapshotResumeIT extends SnapshotServers {
     void killedRightAfterTheRunWasRecordedTheSameCommandFinishesIt() throws Exception {
         String db = "early";
         createTables(db);
-        Path log = dir.resolve("early.log");
-        Process p = FerryRun.start(log, args(db, "--max-rate", "30000rows"));
-        killWhen(p, log, () -> state(db, "SELECT count(*) FROM ferry.run") > 0);
+        startAndKill(db, "early.log", () -> state(db, "SELECT count(*) FROM ferry.run") > 0);
         FerryRun r = FerryRun.run(args(db));
         assertEquals(0, r.exit(), r.all());
         assertSame(db, "big", "id");

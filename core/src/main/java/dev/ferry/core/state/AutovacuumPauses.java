@@ -60,8 +60,9 @@ public final class AutovacuumPauses {
         String q = Identifiers.quote(stateSchema);
         Set<TableId> tables = new LinkedHashSet<>();
         try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT target_schema, target_name FROM " + q + ".autovacuum_paused WHERE to_regclass("
-                        + "format('%I.%I', target_schema, target_name)) IS NOT NULL ORDER BY 1, 2")) {
+                "SELECT target_schema, target_name FROM " + q + ".autovacuum_paused p WHERE EXISTS (SELECT 1 "
+                        + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE n.nspname = p.target_schema AND c.relname = p.target_name) ORDER BY 1, 2")) {
             while (rs.next()) {
                 tables.add(new TableId(rs.getString(1), rs.getString(2)));
             }
@@ -87,8 +88,8 @@ public final class AutovacuumPauses {
      * mid-copy); returns how many tables. Nothing when the state schema or its record is not there.
      */
     public static int liftAll(Connection target, String stateSchema) {
-        try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass(format('%I.autovacuum_paused', ?::text))")) {
-            ps.setString(1, stateSchema);
+        try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass(?)")) {
+            ps.setString(1, Identifiers.quote(stateSchema) + ".autovacuum_paused");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getString(1) == null) {
