@@ -7,6 +7,9 @@ CLUSTERS=()
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# class_data_flags: the launcher's class-data archive, for benchmarks that start Ferry's JVM as it does.
+source "$(dirname "${BASH_SOURCE[0]}")/../cli/class-data.sh"
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_cluster NAME PORT [extra -c settings...]: initdb + start with logical decoding, fast and honest commits.

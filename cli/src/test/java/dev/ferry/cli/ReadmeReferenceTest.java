@@ -17,7 +17,7 @@ class ReadmeReferenceTest {
     static final Path README = Path.of("..", "README.md");
 
     static String reference() {
-        CommandLine root = new CommandLine(new Ferry());
+        CommandLine root = Ferry.commandLine();
         root.setUsageHelpWidth(110);
         root.setUsageHelpAutoWidth(false);
         StringBuilder sb = new StringBuilder(MARKER).append("\n\n```\n$ ferry --help\n").append(root.getUsageMessage())
