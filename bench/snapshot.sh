@@ -237,9 +237,10 @@ if [ -n "$ferry_med" ]; then
   echo "ferry peak RSS ($JAVA_OPTS): $((rss_big / 1024)) MB at $ROWS rows${rss_small:+, $((rss_small / 1024)) MB at $SMALL rows}"
   echo
   # The line README.md quotes.
-  printf 'README: Ferry %s s median (%s s) against the floor %s s (%s s), ratio %.2fx' "$ferry_med" \
-    "$(echo "${TOTAL[ferry]}" | range)" "$(echo "${TOTAL[floor]:-0}" | median)" "$(echo "${TOTAL[floor]:-}" | range)" \
-    "$(echo "scale=3; $ferry_med / $(echo "${TOTAL[floor]:-$ferry_med}" | median)" | bc -l)"
+  printf 'README: Ferry %s s median (%s s)' "$ferry_med" "$(echo "${TOTAL[ferry]}" | range)"
+  [ -n "${TOTAL[floor]:-}" ] && printf ' against the floor %s s (%s s), ratio %.2fx' \
+    "$(echo "${TOTAL[floor]}" | median)" "$(echo "${TOTAL[floor]}" | range)" \
+    "$(echo "scale=3; $ferry_med / $(echo "${TOTAL[floor]}" | median)" | bc -l)"
   for m in pgcopydb dump; do
     [ -n "${TOTAL[$m]:-}" ] && printf '; %s %s s (%s s)' "$m" "$(echo "${TOTAL[$m]}" | median)" "$(echo "${TOTAL[$m]}" | range)"
   done

@@ -102,6 +102,16 @@ class SnapshotResumeIT extends SnapshotServers {
 
     static final String PAUSED = "{autovacuum_enabled=false}/{autovacuum_enabled=false}";
 
+    /** No session of {@code app} is left on the source's {@code db} (some are closed by a thread of their own). */
+    static void assertNoSourceSession(String db, String app) throws InterruptedException {
+        String sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db + "' AND application_name = '"
+                + app + "'";
+        for (int i = 0; i < 100 && !"0".equals(servers.source().queryValue("postgres", sql)); i++) {
+            Thread.sleep(100);
+        }
+        assertEquals("0", servers.source().queryValue("postgres", sql), "sessions of " + app + " left open on " + db);
+    }
+
     static void assertSame(String db, String table, String order) {
         String q = "SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY " + order + ")) FROM " + table + " t";
         assertEquals(servers.source().queryValue(db, q), servers.target().queryValue(db, q), table);
@@ -149,6 +159,7 @@ class SnapshotResumeIT extends SnapshotServers {
         FerryRun again = FerryRun.run(args(db));
         assertTrue(again.out().contains("had finished already") && again.out().contains("1 unique index(es) wait"),
                 again.all());
+        assertNoSourceSession(db, "ferry snapshot"); // the first look a finished run never takes is closed too
         SnapshotResult finished = Snapshot.run(SnapshotOptions.of(ConnectionSpec.parse(servers.source().uri(db)),
                 ConnectionSpec.parse(servers.target().uri(db))).withSlot("slot_" + db, "pub_" + db, Duration.ofSeconds(5)));
         assertTrue(finished.alreadyDone());

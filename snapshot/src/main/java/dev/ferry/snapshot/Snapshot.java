@@ -26,6 +26,7 @@ import dev.ferry.switchover.ForeignKeys;
 import dev.ferry.switchover.Sequences;
 import dev.ferry.snapshot.internal.Copier;
 import dev.ferry.snapshot.internal.CopyPool;
+import dev.ferry.snapshot.internal.EarlySource;
 import dev.ferry.snapshot.internal.ExportedSnapshot;
 import dev.ferry.snapshot.internal.Freeze;
 import dev.ferry.snapshot.internal.IndexBuilder;
@@ -100,12 +101,13 @@ public final class Snapshot {
 
     private SnapshotResult execute() {
         long t0 = System.nanoTime();
-        try (StateStore store = StateStore.open(o.target(), o.stateSchema());
+        try (EarlySource early = new EarlySource(this::firstLook);
+             StateStore store = StateStore.open(o.target(), o.stateSchema());
              Connection target = Db.open(o.target(), "target", "snapshot")) {
             work = target;
             store.lockWriter("snapshot");
             var run = store.run();
-            return run.isEmpty() ? start(store, t0) : resume(store, run.get(), t0);
+            return run.isEmpty() ? start(store, early.take(), t0) : resume(store, run.get(), t0);
         } catch (SQLException e) {
             throw ServerErrors.during("closing a connection", "target", e);
         }
@@ -113,10 +115,24 @@ public final class Snapshot {
 
     // ---- a new run ----
 
-    private SnapshotResult start(StateStore store, long t0) {
-        try (Connection coord = Db.open(o.source(), "source", "snapshot")) {
+    /** What a new run reads first on the source, while the state schema opens ({@link EarlySource}). */
+    private EarlySource.Look firstLook() {
+        Connection coord = Db.open(o.source(), "source", "snapshot");
+        try {
             requireLogicalDecoding(coord);
-            Catalog pre = readCatalog(coord, o.tables());
+            return new EarlySource.Look(coord, readCatalog(coord, o.tables()));
+        } catch (SQLException e) {
+            ExportedSnapshot.closeQuietly(coord);
+            throw ServerErrors.during("the snapshot", "source", e);
+        } catch (RuntimeException e) {
+            ExportedSnapshot.closeQuietly(coord);
+            throw e;
+        }
+    }
+
+    private SnapshotResult start(StateStore store, EarlySource.Look look, long t0) {
+        try (Connection coord = look.coord()) {
+            Catalog pre = look.catalog();
             requireReplicable(pre);
             prepareTargetTables(works(pre));
             if (o.objects() != null && !o.inPlace()) {

@@ -242,10 +242,10 @@ public final class Copier {
         }
     }
 
-    /** Waits for a task, passing its failure on unwrapped. */
-    static void await(Future<?> f) {
+    /** Waits for a task and returns its result, passing its failure on unwrapped. */
+    static <T> T await(Future<T> f) {
         try {
-            f.get();
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FerryException(ExitCode.INTERNAL, "interrupted", e);
