@@ -181,7 +181,7 @@ class DockerComposeTest {
             assertEquals("service_healthy", ferry.path("depends_on").path(role).path("condition").asText());
         }
         assertEquals("check", ferry.path("command").get(0).asText());
-        assertTrue(new picocli.CommandLine(new Ferry()).getSubcommands().containsKey("check"),
+        assertTrue(Ferry.commandLine().getSubcommands().containsKey("check"),
                 "the compose file runs a subcommand ferry has");
         assertEquals(bindMounts(service("pgbouncer")), bindMounts(ferry),
                 "ferry switch rewrites the pgbouncer.ini that PgBouncer reads");
