@@ -37,9 +37,10 @@ public final class SnapshotFlags {
                     + "(default: unlimited, or 'max_rate:' in ferry.yml).")
     String maxRate;
 
-    @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "64MB",
+    @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "auto",
             description = "Tables larger than this are split into ranges of about this size so that one big table keeps "
-                    + "every worker busy (default: ${DEFAULT-VALUE}).")
+                    + "every worker busy and a kill loses at most a range (default: ${DEFAULT-VALUE}: 64MB ranges, but a "
+                    + "table of up to 1GB that is no more than a worker's share of the copy is copied whole, frozen).")
     String chunkSize;
 
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
@@ -65,9 +66,15 @@ public final class SnapshotFlags {
     }
 
     static long bytes(String text) {
+        if (text.equalsIgnoreCase("auto")) {
+            return SnapshotOptions.AUTO_CHUNKS;
+        }
         Rate r = Rate.parse(text.toUpperCase(Locale.ROOT).endsWith("B") ? text : text + "B");
         if (r.rows()) {
-            throw FerryException.usage("--chunk-size takes a size like 64MB, not \"" + text + "\"");
+            throw FerryException.usage("--chunk-size takes a size like 64MB, or auto, not \"" + text + "\"");
+        }
+        if (r.perSecond() < 1) {
+            throw FerryException.usage("--chunk-size must be more than 0 (or auto)");
         }
         return (long) r.perSecond();
     }

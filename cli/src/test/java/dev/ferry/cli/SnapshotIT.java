@@ -269,4 +269,46 @@ class SnapshotIT extends SnapshotServers {
         // The servers are shared by this class and have few slots: leave none behind.
         servers.source().execute("frozen", "SELECT pg_drop_replication_slot('slot_frozen')");
     }
+
+    @Test
+    void theAutomaticChunkSizeCopiesABigTableWholeAndFrozenUnlessAnotherWorkerWouldWait() {
+        // Larger than a 64MB range, so an explicit --chunk-size 64MB would split it.
+        String table = "CREATE TABLE wide (id int PRIMARY KEY, v text); "
+                + "INSERT INTO wide SELECT g, repeat(md5(g::text), 25) FROM generate_series(1, 90000) g";
+        createDatabases("wholebig");
+        createDatabases("splitbig");
+        servers.source().execute("wholebig", table);
+        servers.source().execute("splitbig", table);
+        assertEquals("t", servers.source().queryValue("wholebig", "SELECT pg_table_size('wide') > 64 * 1024 * 1024"));
+
+        try {
+            wholeAndSplit();
+        } finally {
+            servers.source().execute("wholebig", "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                    + "WHERE slot_name = 'slot_wholebig'");
+            servers.source().execute("splitbig", "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                    + "WHERE slot_name = 'slot_splitbig'");
+        }
+    }
+
+    private static void wholeAndSplit() {
+        FerryRun one = snapshot("wholebig", "--jobs", "1");
+        assertEquals(0, one.exit(), one.all());
+        assertEquals("1 1", servers.target().queryValue("wholebig", "SELECT count(*) || ' ' || count(*) FILTER "
+                + "(WHERE kind = 'all' AND lower_bound IS NULL AND upper_bound IS NULL) FROM ferry.chunks"));
+        // All-visible but where one multi-insert batch ended and the next went on filling the same page.
+        assertEquals("t", servers.target().queryValue("wholebig",
+                "SELECT relallvisible >= relpages * 0.99 FROM pg_class WHERE oid = 'wide'::regclass"),
+                servers.target().queryValue("wholebig", "SELECT relpages || '/' || relallvisible FROM pg_class "
+                        + "WHERE oid = 'wide'::regclass") + one.all());
+        assertEquals(digest(servers.source(), "wholebig", "wide", "id"), digest(servers.target(), "wholebig", "wide", "id"));
+
+        // Alone in the copy, the table is all of the second worker's share too: split, loaded the ordinary way.
+        FerryRun two = snapshot("splitbig", "--jobs", "2");
+        assertEquals(0, two.exit(), two.all());
+        assertTrue(Integer.parseInt(servers.target().queryValue("splitbig", "SELECT count(*) FROM ferry.chunks "
+                + "WHERE kind = 'ctid'")) > 1, two.all());
+        assertEquals("0", servers.target().queryValue("splitbig", "SELECT relallvisible FROM pg_class WHERE oid = 'wide'::regclass"));
+        assertEquals(digest(servers.source(), "splitbig", "wide", "id"), digest(servers.target(), "splitbig", "wide", "id"));
+    }
 }

@@ -165,17 +165,12 @@ public final class Snapshot {
                 StepClock clock = new StepClock(t0);
                 clock.end(SnapshotStep.SLOT, store);
                 createSchema(store, coord, catalog, works);
-                ChunkPlanner planner = new ChunkPlanner(coord, o.chunkBytes());
-                List<ChunkState> chunks = new ArrayList<>();
-                for (TableWork w : works.values()) {
-                    if (!w.source().partitioned()) {
-                        chunks.addAll(planner.byBlocks(w));
-                    }
-                }
-                store.addChunks(chunks);
+                Set<TableId> freeze = Freeze.eligible(work, works.values());
+                store.addChunks(new ChunkPlanner(coord, o.chunkBytes()).plan(works.values(), freeze, o.jobs()));
                 clock.end(SnapshotStep.TABLES, store);
                 try (IndexBuilder indexes = indexBuilder(store, works)) {
-                    Map<TableId, CopyPool.Timing> timings = copy(store, works, indexes, snap.name(), snap::release);
+                    Map<TableId, CopyPool.Timing> timings = copy(store, works, indexes, snap.name(), snap::release,
+                            freeze);
                     clock.end(SnapshotStep.COPY, store);
                     endSnapshotTransaction(coord);
                     setSequences(coord, catalog, works);
@@ -241,7 +236,7 @@ public final class Snapshot {
                         if (s != null) {
                             s.release();
                         }
-                    });
+                    }, Freeze.eligible(work, works.values()));
                     clock.end(SnapshotStep.COPY, store);
                     endSnapshotTransaction(coord);
                     setSequences(coord, catalog, works);
@@ -455,10 +450,9 @@ public final class Snapshot {
         return new IndexBuilder(o.target(), listener::message, works, o.jobs(), store.resyncLsns(), o.stateSchema());
     }
 
+    /** @param freeze the tables whose whole-table chunk loads with {@code COPY ... FREEZE} ({@link Freeze#eligible}) */
     private Map<TableId, CopyPool.Timing> copy(StateStore store, Map<TableId, TableWork> works, IndexBuilder indexes,
-                                               String snapshot, Runnable release) {
-        Set<TableId> freeze;
-        freeze = Freeze.eligible(work, works.values());
+                                               String snapshot, Runnable release, Set<TableId> freeze) {
         List<CopyPool.Job> jobs = new ArrayList<>();
         Map<TableId, long[]> done = new LinkedHashMap<>();
         for (ChunkState c : store.chunks()) {

@@ -2,6 +2,7 @@ package dev.ferry.snapshot;
 
 import dev.ferry.core.ConnectionSpec;
 import dev.ferry.core.objects.ObjectOptions;
+import dev.ferry.snapshot.internal.ChunkPlanner;
 import dev.ferry.transforms.TableId;
 import dev.ferry.transforms.TransformChain;
 import java.time.Duration;
@@ -15,7 +16,9 @@ import java.util.List;
  * @param jobs           copy workers, also the parallelism of the index build
  * @param slotTimeout    how long slot creation may wait for transactions running on the source
  * @param truncateTarget empty target tables that already hold rows instead of refusing
- * @param chunkBytes     tables larger than this are split into ranges of about this size
+ * @param chunkBytes     tables larger than this are split into ranges of about this size; {@link #AUTO_CHUNKS} lets
+ *                       the planner choose which tables to copy whole ({@code ChunkPlanner}, docs/design.md "Whole
+ *                       tables or ranges")
  * @param listener       receives progress; called from worker threads
  * @param lookup         the lookup the transforms were built with, bound to the snapshot in each copy worker; null
  *                       when no transform reads other tables
@@ -41,7 +44,8 @@ public record SnapshotOptions(
 
     public static final String DEFAULT_SLOT = "ferry_slot";
     public static final String DEFAULT_PUBLICATION = "ferry_pub";
-    public static final long DEFAULT_CHUNK_BYTES = 64L * 1024 * 1024;
+    /** The default chunk size: automatic ({@code ChunkPlanner.AUTO}). */
+    public static final long AUTO_CHUNKS = ChunkPlanner.AUTO;
 
     public SnapshotOptions {
         tables = List.copyOf(tables);
@@ -62,7 +66,7 @@ public record SnapshotOptions(
 
     public static SnapshotOptions of(ConnectionSpec source, ConnectionSpec target) {
         return new SnapshotOptions(source, target, List.of(), "ferry", defaultJobs(),
-                DEFAULT_SLOT, DEFAULT_PUBLICATION, Duration.ofSeconds(60), false, Rate.UNLIMITED, DEFAULT_CHUNK_BYTES,
+                DEFAULT_SLOT, DEFAULT_PUBLICATION, Duration.ofSeconds(60), false, Rate.UNLIMITED, AUTO_CHUNKS,
                 TransformChain.identity(), SnapshotListener.SILENT, null, ObjectOptions.DEFAULT);
     }
 

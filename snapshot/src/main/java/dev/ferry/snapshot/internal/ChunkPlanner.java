@@ -10,11 +10,23 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * Splits tables into chunks of about {@code chunkBytes}, so one big table keeps every worker busy.
+ *
+ * <p>Whole or in ranges ({@link #plan}, docs/design.md "Whole tables or ranges"): a table copied whole is loaded by
+ * one transaction with {@code COPY ... FREEZE} ({@link Freeze}), so the key build that reads it next and every later
+ * vacuum find its rows frozen and its pages all-visible; a table copied in ranges keeps every worker busy and loses
+ * at most a range to a kill. With the automatic chunk size ({@link #AUTO}), a table that may be frozen is copied
+ * whole unless splitting it buys one of those: it is larger than {@link #WHOLE_MAX} (what a kill may cost), or it
+ * alone is more than a worker's share of the copy (the other workers would wait for it). A chunk size given
+ * explicitly splits every table larger than it, as it says.
  *
  * <ul>
  *   <li>{@link #byBlocks}: ranges of heap blocks ({@code ctid}), read with TID range scans (PostgreSQL 14+): the
@@ -28,14 +40,25 @@ public final class ChunkPlanner {
     public static final String ALL = "all";
     public static final String CTID = "ctid";
     public static final String KEY = "key";
+    /** The chunk size that lets the planner choose (see the class comment); ranges are then {@link #RANGE_BYTES}. */
+    public static final long AUTO = 0;
+    /** The size of a range under the automatic chunk size. */
+    public static final long RANGE_BYTES = 64L << 20;
+    /**
+     * The largest table the automatic chunk size copies whole: a kill loses at most this much per worker (about
+     * ten seconds of one worker's copy on the benchmark's host, bench/RESULTS.md).
+     */
+    public static final long WHOLE_MAX = 1L << 30;
 
     private final Connection source;
     private final long chunkBytes;
+    private final boolean automatic;
     private final boolean tidRangeScans;
 
     public ChunkPlanner(Connection source, long chunkBytes) {
         this.source = source;
-        this.chunkBytes = Math.max(8192, chunkBytes);
+        this.automatic = chunkBytes == AUTO;
+        this.chunkBytes = automatic ? RANGE_BYTES : Math.max(8192, chunkBytes);
         try {
             this.tidRangeScans = source.getMetaData().getDatabaseMajorVersion() >= 14;
         } catch (SQLException e) {
@@ -43,10 +66,35 @@ public final class ChunkPlanner {
         }
     }
 
-    public List<ChunkState> byBlocks(TableWork w) {
-        long blocks = (w.source().bytes() + 8191) / 8192;
+    /**
+     * The chunks of a new run's tables (partitioned parents hold no rows and get none), by block ranges.
+     *
+     * @param freezable the tables whose whole-table copy may use {@code COPY ... FREEZE} ({@link Freeze#eligible})
+     * @param jobs      copy workers
+     */
+    public List<ChunkState> plan(Collection<TableWork> works, Set<TableId> freezable, int jobs) {
         // Sized by heap and TOAST together: a table of few rows with large values is split too.
-        long chunks = Math.max(1, (totalBytes(w.id()) + chunkBytes - 1) / chunkBytes);
+        Map<TableWork, Long> sizes = new LinkedHashMap<>();
+        works.stream().filter(w -> !w.source().partitioned()).forEach(w -> sizes.put(w, totalBytes(w.id())));
+        long all = sizes.values().stream().mapToLong(Long::longValue).sum();
+        List<ChunkState> out = new ArrayList<>();
+        sizes.forEach((w, bytes) -> out.addAll(automatic && whole(bytes, all, jobs, freezable.contains(w.id()))
+                ? List.of(chunk(w.id(), 0, ALL, null, null)) : byBlocks(w, bytes)));
+        return out;
+    }
+
+    /**
+     * Under the automatic chunk size, whether a table of {@code bytes}, of {@code allBytes} to copy in all, is
+     * copied whole even though it is larger than a range: only if it may be frozen (else one transaction gains
+     * nothing), it is at most {@link #WHOLE_MAX}, and it is at most a worker's share of the copy.
+     */
+    static boolean whole(long bytes, long allBytes, int jobs, boolean freezable) {
+        return freezable && bytes <= WHOLE_MAX && bytes <= allBytes / jobs;
+    }
+
+    private List<ChunkState> byBlocks(TableWork w, long totalBytes) {
+        long blocks = (w.source().bytes() + 8191) / 8192;
+        long chunks = Math.max(1, (totalBytes + chunkBytes - 1) / chunkBytes);
         long per = Math.max(1, (blocks + chunks - 1) / chunks);
         if (!tidRangeScans || blocks <= per) {
             // Before PostgreSQL 14 a ctid range is a full scan per chunk: one chunk is faster.
