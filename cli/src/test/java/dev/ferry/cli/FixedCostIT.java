@@ -51,6 +51,10 @@ class FixedCostIT extends SnapshotServers {
         assertEquals("t", servers.target().queryValue(DB, "SELECT count(*) = 1000 FROM items"));
         // Source: the early refusal and the read under the snapshot; target: two schema steps and the owners at the end.
         assertTrue(src[2] <= 2 && tgt[2] <= 3, "object catalog reads: source " + src[2] + ", target " + tgt[2]);
+        // Source: the snapshot's, the slot's (replication) and one copy worker's; target: the state store's, the
+        // snapshot's own steps' (which the index builder's settings read and foreign keys use too), one copy
+        // worker's and one build's. No large objects, so no connections for their pass.
+        assertTrue(src[0] <= 3 && tgt[0] <= 4, "connections: source " + src[0] + ", target " + tgt[0]);
     }
 
     private static long[] minus(long[] a, long[] b) {

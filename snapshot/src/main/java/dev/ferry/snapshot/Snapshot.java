@@ -439,6 +439,14 @@ public final class Snapshot {
         Sequences.carry(source, work, plan.mapped(), 0);
     }
 
+    private static boolean hasLargeObjects(Connection source) {
+        try {
+            return LargeObjects.count(source) > 0;
+        } catch (SQLException e) {
+            throw ServerErrors.during("counting large objects", "source", e);
+        }
+    }
+
     /** Ends the transaction that held the snapshot on {@code coord}; its later statements each commit alone. */
     private static void endSnapshotTransaction(Connection coord) throws SQLException {
         coord.commit();
@@ -447,7 +455,7 @@ public final class Snapshot {
 
     /** Keys and indexes are built by table tree, each as soon as its tables are copied (resync LSNs are known now). */
     private IndexBuilder indexBuilder(StateStore store, Map<TableId, TableWork> works) {
-        return new IndexBuilder(o.target(), listener::message, works, o.jobs(), store.resyncLsns(), o.stateSchema());
+        return new IndexBuilder(o.target(), work, listener::message, works, o.jobs(), store.resyncLsns(), o.stateSchema());
     }
 
     /** @param freeze the tables whose whole-table chunk loads with {@code COPY ... FREEZE} ({@link Freeze#eligible}) */
@@ -528,8 +536,8 @@ public final class Snapshot {
             } else {
                 ObjectMigration.afterCopy(source, work, objectScope(works), o.objects(), listener::message);
             }
-            LargeObjects.Pass lo = LargeObjects.copy(o.source(), o.target(), o.objects(), false, listener::message);
-            if (lo.written() + lo.unchanged() > 0) {
+            if (hasLargeObjects(source)) { // most databases have none: no pass, no connections for it
+                LargeObjects.Pass lo = LargeObjects.copy(o.source(), o.target(), o.objects(), false, listener::message);
                 listener.message("large objects: " + lo.describe());
             }
         }

@@ -46,6 +46,8 @@ public final class IndexBuilder implements AutoCloseable {
     static final Set<String> ALREADY_THERE = Set.of("42P07", "42710", "42P16");
 
     private final ConnectionSpec target;
+    /** The snapshot's own target connection (autocommit), for the settings read and the foreign keys. */
+    private final Connection work;
     private final Consumer<String> report;
     private final Map<TableId, TableWork> works;
     private final Map<TableId, Lsn> resync;
@@ -63,11 +65,13 @@ public final class IndexBuilder implements AutoCloseable {
     private Set<TableId> paused = Set.of();
 
     /**
+     * @param work   the snapshot's own target connection, used from the caller's thread only; each build opens its own
      * @param resync the tables copied from a fresh snapshot, with its LSN (their unique indexes wait)
      */
-    public IndexBuilder(ConnectionSpec target, Consumer<String> report, Map<TableId, TableWork> works, int jobs,
-                        Map<TableId, Lsn> resync, String stateSchema) {
+    public IndexBuilder(ConnectionSpec target, Connection work, Consumer<String> report, Map<TableId, TableWork> works,
+                        int jobs, Map<TableId, Lsn> resync, String stateSchema) {
         this.target = target;
+        this.work = work;
         this.stateSchema = stateSchema;
         this.report = report;
         this.works = works;
@@ -93,12 +97,8 @@ public final class IndexBuilder implements AutoCloseable {
      */
     public void start(Set<TableId> copying) {
         int n = Math.max(1, Math.min(jobs, trees.size()));
-        try (Connection c = Db.open(target, "target", "index")) {
-            settings = BuildSettings.read(c, jobs, n);
-            paused = AutovacuumPauses.recorded(c, stateSchema);
-        } catch (SQLException e) {
-            throw ServerErrors.during("reading the target's settings", "target", e);
-        }
+        settings = BuildSettings.read(work, jobs, n);
+        paused = AutovacuumPauses.recorded(work, stateSchema);
         report.accept("keys and indexes: up to " + n + " build(s) at once, " + settings.describe());
         for (TableId t : copying) {
             TableId root = rootOf.get(t);
@@ -132,14 +132,10 @@ public final class IndexBuilder implements AutoCloseable {
 
     /** Adds the foreign keys {@code NOT VALID}, once every key is built. */
     public void foreignKeys() {
-        try (Connection c = Db.open(target, "target", "index")) {
-            for (TableWork w : works.values()) {
-                for (ConstraintInfo fk : w.source().foreignKeys()) {
-                    foreignKey(c, w, fk, works);
-                }
+        for (TableWork w : works.values()) {
+            for (ConstraintInfo fk : w.source().foreignKeys()) {
+                foreignKey(work, w, fk, works);
             }
-        } catch (SQLException e) {
-            throw ServerErrors.during("adding foreign keys", "target", e);
         }
     }
 
