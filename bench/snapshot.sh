@@ -6,6 +6,8 @@
 #   floor     the same work by hand, one stream: the tables without indexes (pg_dump's pre-data section, dumped once
 #             beforehand), psql COPY (binary) | psql COPY, then exactly the keys and indexes Ferry builds (the
 #             post-data section, dumped once beforehand)
+#   floor_freeze the floor's copy with TRUNCATE and COPY ... FREEZE in one transaction, as Ferry copies a whole
+#             table (not in the default METHODS: it shows what FREEZE alone gives the key build)
 #   pgcopydb  pgcopydb clone --table-jobs JOBS --index-jobs JOBS, when installed (skipped with a note otherwise)
 #   dump      pg_dump -Fc | pg_restore (one stream, keys built by pg_restore)
 #   ferry_b   Ferry again with other JVM options (FERRY_B_JAVA_OPTS), another build (FERRY_B_JAR) or another
@@ -136,6 +138,23 @@ run_floor() {  # run_floor DB: tables, copy, keys and indexes, each timed
   add_step floor indexes "$(secs "$t2" "$t3")"
 }
 
+run_floor_freeze() {  # run_floor_freeze DB: the floor, its copy frozen (one transaction: TRUNCATE, COPY FREEZE)
+  local db=$1 t0 t1 t2 t3
+  t0=$(now_ms)
+  psql_at "$tp" -d "$db" -f "$BENCH_DIR/pre.sql" >/dev/null
+  t1=$(now_ms)
+  psql_at "$sp" -d "$db" -c "COPY public.data_fact TO STDOUT (FORMAT binary)" \
+    | psql_at "$tp" -d "$db" -c "BEGIN" -c "TRUNCATE public.data_fact" \
+        -c "COPY public.data_fact FROM STDIN (FORMAT binary, FREEZE)" -c "COMMIT"
+  t2=$(now_ms)
+  psql_at "$tp" -d "$db" -f "$BENCH_DIR/post.sql" >/dev/null
+  t3=$(now_ms)
+  LAST=$(secs "$t0" "$t3")
+  [ -z "${NO_STEPS:-}" ] || return 0
+  add_step floor_freeze tables "$(secs "$t0" "$t1")"; add_step floor_freeze copy "$(secs "$t1" "$t2")"
+  add_step floor_freeze indexes "$(secs "$t2" "$t3")"
+}
+
 run_pgcopydb() {
   local db=$1 t0
   rm -rf "$BENCH_DIR/pgcopydb"
@@ -203,22 +222,22 @@ fi
 
 ferry_med=$(echo "${TOTAL[ferry]:-}" | median)
 echo
-printf '%-10s %9s %13s %12s %16s\n' method median range "rows/s" "ferry / method"
+printf '%-12s %9s %13s %12s %16s\n' method median range "rows/s" "ferry / method"
 for m in "${METHOD_LIST[@]}"; do
   med=$(echo "${TOTAL[$m]}" | median)
   ratio=$([ -n "$ferry_med" ] && echo "scale=2; $ferry_med / $med" | bc -l || echo "-")
-  printf '%-10s %8.2fs %12ss %12.0f %15sx\n' "$m" "$med" "$(echo "${TOTAL[$m]}" | range)" "$(echo "$ROWS / $med" | bc -l)" "$ratio"
+  printf '%-12s %8.2fs %12ss %12.0f %15sx\n' "$m" "$med" "$(echo "${TOTAL[$m]}" | range)" "$(echo "$ROWS / $med" | bc -l)" "$ratio"
 done
 
 echo
 echo "median seconds per step (ferry: its own figures from ferry.steps; 'jvm' is the rest of its wall time:"
 echo "JVM start, catalog checks, connections; floor: psql timings):"
-printf '%-10s' method
+printf '%-12s' method
 steps="slot tables copy indexes constraints jvm"
 for s in $steps; do printf '%12s' "$s"; done; echo
-for m in ferry ferry_b floor; do
+for m in ferry ferry_b floor floor_freeze; do
   [ -n "${TOTAL[$m]:-}" ] || continue
-  printf '%-10s' "$m"
+  printf '%-12s' "$m"
   for s in $steps; do
     v=$(echo "${STEP[$m:$s]:-}" | median)
     if [ -n "$v" ]; then printf '%12.2f' "$v"; else printf '%12s' -; fi
