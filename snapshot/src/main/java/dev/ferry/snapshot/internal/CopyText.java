@@ -1,6 +1,5 @@
 package dev.ferry.snapshot.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,11 @@ import java.util.List;
 public final class CopyText {
     private CopyText() {}
 
-    /** Splits one row as {@code COPY ... TO STDOUT} sends it (the trailing newline is optional). */
+    /**
+     * Splits one row as {@code COPY ... TO STDOUT} sends it (the trailing newline is optional). A field without a
+     * backslash, nearly every one, becomes its string straight from the bytes: this runs once per value of every row
+     * a transform touches (bench/RESULTS.md, the transformed snapshot).
+     */
     public static String[] decode(byte[] line) {
         int end = line.length;
         if (end > 0 && line[end - 1] == '\n') {
@@ -26,61 +29,73 @@ public final class CopyText {
             end--;
         }
         List<String> fields = new ArrayList<>();
-        ByteArrayOutputStream field = new ByteArrayOutputStream(64);
-        boolean isNull = false;
-        for (int i = 0; i <= end; i++) {
-            if (i == end || line[i] == '\t') {
-                fields.add(isNull ? null : field.toString(StandardCharsets.UTF_8));
-                field.reset();
-                isNull = false;
-                continue;
+        int i = 0;
+        while (true) {
+            int start = i;
+            boolean escaped = false;
+            // A backslash escapes the next byte, a tab too: only an unescaped tab ends the field.
+            while (i < end && line[i] != '\t') {
+                if (line[i] == '\\' && i + 1 < end) {
+                    escaped = true;
+                    i += 2;
+                } else {
+                    i++;
+                }
             }
+            fields.add(escaped ? unescape(line, start, i) : new String(line, start, i - start, StandardCharsets.UTF_8));
+            if (i >= end) {
+                return fields.toArray(new String[0]);
+            }
+            i++;
+        }
+    }
+
+    /** One field's bytes with escapes; {@code \N} as the whole field is NULL (the encoder escapes a backslash). */
+    private static String unescape(byte[] line, int from, int to) {
+        if (to - from == 2 && line[from] == '\\' && line[from + 1] == 'N') {
+            return null;
+        }
+        byte[] out = new byte[to - from]; // escapes only shorten
+        int n = 0;
+        for (int i = from; i < to; i++) {
             byte b = line[i];
-            if (b != '\\' || i + 1 >= end) {
-                field.write(b);
+            if (b != '\\' || i + 1 >= to) {
+                out[n++] = b;
                 continue;
             }
             byte e = line[++i];
             switch (e) {
-                case 'N' -> {
-                    // \N is NULL only as the whole field; the encoder escapes a literal backslash, so this is it.
-                    isNull = true;
-                }
-                case 'b' -> field.write('\b');
-                case 'f' -> field.write('\f');
-                case 'n' -> field.write('\n');
-                case 'r' -> field.write('\r');
-                case 't' -> field.write('\t');
-                case 'v' -> field.write(0x0B);
+                case 'b' -> out[n++] = '\b';
+                case 'f' -> out[n++] = '\f';
+                case 'n' -> out[n++] = '\n';
+                case 'r' -> out[n++] = '\r';
+                case 't' -> out[n++] = '\t';
+                case 'v' -> out[n++] = 0x0B;
                 case 'x' -> {
                     int v = 0;
-                    int n = 0;
-                    while (n < 2 && i + 1 < end && Character.digit(line[i + 1], 16) >= 0) {
+                    int digits = 0;
+                    while (digits < 2 && i + 1 < to && Character.digit(line[i + 1], 16) >= 0) {
                         v = v * 16 + Character.digit(line[++i], 16);
-                        n++;
+                        digits++;
                     }
-                    if (n == 0) {
-                        field.write('x');
-                    } else {
-                        field.write(v);
-                    }
+                    out[n++] = digits == 0 ? (byte) 'x' : (byte) v;
                 }
                 default -> {
                     if (e >= '0' && e <= '7') {
                         int v = e - '0';
-                        int n = 1;
-                        while (n < 3 && i + 1 < end && line[i + 1] >= '0' && line[i + 1] <= '7') {
+                        int digits = 1;
+                        while (digits < 3 && i + 1 < to && line[i + 1] >= '0' && line[i + 1] <= '7') {
                             v = v * 8 + (line[++i] - '0');
-                            n++;
+                            digits++;
                         }
-                        field.write(v & 0xFF);
+                        out[n++] = (byte) v;
                     } else {
-                        field.write(e); // \\ and any other escaped character stand for themselves
+                        out[n++] = e; // \\ and any other escaped character stand for themselves
                     }
                 }
             }
         }
-        return fields.toArray(new String[0]);
+        return new String(out, 0, n, StandardCharsets.UTF_8);
     }
 
     /** One row in COPY text form, newline included. */
@@ -101,7 +116,13 @@ public final class CopyText {
             sb.append("\\N");
             return;
         }
-        for (int i = 0; i < v.length(); i++) {
+        int first = firstToEscape(v);
+        if (first < 0) {
+            sb.append(v); // nearly every value: copied whole
+            return;
+        }
+        sb.append(v, 0, first);
+        for (int i = first; i < v.length(); i++) {
             char c = v.charAt(i);
             switch (c) {
                 case '\\' -> sb.append("\\\\");
@@ -114,6 +135,17 @@ public final class CopyText {
                 default -> sb.append(c);
             }
         }
+    }
+
+    /** The index of the first character COPY text escapes, or -1. */
+    private static int firstToEscape(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' || c == '\t' || c == '\n' || c == '\r' || c == '\b' || c == '\f' || c == 0x0B) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A list of values as one line without the newline: how chunk bounds of several key columns are stored. */

@@ -40,6 +40,14 @@ class CopyTextTest {
     }
 
     @Test
+    void anEscapedTabIsDataAndABackslashNInsideAFieldIsAnN() {
+        // As COPY FROM reads them: a backslash escapes the delimiter too, and \N is NULL only as the whole field.
+        assertArrayEquals(new String[] {"a\tb", "c"}, decode("a\\\tb\tc"));
+        assertArrayEquals(new String[] {"aNb", null}, decode("a\\Nb\t\\N"));
+        assertArrayEquals(new String[] {"end\\"}, decode("end\\"));
+    }
+
+    @Test
     void keyBoundsOfSeveralColumnsJoinAndSplit() {
         List<String> bound = List.of("1", "a\tb", "x\\y");
         assertEquals(bound, CopyText.split(CopyText.join(bound)));
