@@ -128,10 +128,10 @@ public final class ObjectMigration implements ObjectSteps {
     }
 
     @Override
-    public void beforeTables(Connection target) {
+    public void beforeTables(Connection target, boolean createdSince) {
         ObjectWriter w = writer(target);
-        // Read again: the snapshot created the tables' types and its sequences since the last step.
-        Map<String, SchemaObject> have = w.refresh();
+        // The snapshot's types and sequences are not this writer's: read again if it created any since the last step.
+        Map<String, SchemaObject> have = createdSince ? w.refresh() : w.have();
         // Types no migrated table uses (a function's argument) were not created with the tables' types.
         List<SchemaObject> missing = objects.objects().stream().filter(o -> (o.kind() == Kind.TYPE
                 || o.kind() == Kind.DOMAIN) && !have.containsKey(o.key())).toList();

@@ -11,8 +11,13 @@ public interface ObjectSteps {
     /** Roles, schemas, extensions, collations: before the types the tables use. */
     void beforeTypes(Connection target);
 
-    /** Functions, aggregates, operators, casts, sequences: before the tables whose defaults and checks use them. */
-    void beforeTables(Connection target);
+    /**
+     * Functions, aggregates, operators, casts, sequences: before the tables whose defaults and checks use them.
+     *
+     * @param createdSince the caller created objects on {@code target} since {@link #beforeTypes} (types, sequences,
+     *                     the transforms' setup): only then is what the target has read again
+     */
+    void beforeTables(Connection target, boolean createdSince);
 
     /** Views and materialized views (empty), and functions whose SQL bodies name the tables. */
     void afterTables(Connection target);
@@ -23,7 +28,7 @@ public interface ObjectSteps {
         public void beforeTypes(Connection target) {}
 
         @Override
-        public void beforeTables(Connection target) {}
+        public void beforeTables(Connection target, boolean createdSince) {}
 
         @Override
         public void afterTables(Connection target) {}

@@ -87,18 +87,22 @@ public final class SchemaBuilder {
                 + " WITH SCHEMA " + Identifiers.quote(schema), "creating extension " + name
                 + " (its types are used by the tables; install it on the target server if it is missing)"));
         objects.beforeTypes(target);
+        boolean created = false;
         for (String sql : chain.targetSetup()) {
             exec(sql, "preparing the target for the transforms");
+            created = true;
         }
         for (TypeInfo t : catalog.types()) {
             exec(DdlWriter.createType(t), "creating type " + t.schema() + '.' + t.name());
+            created = true;
         }
         for (SequenceInfo s : inPlace ? List.<SequenceInfo>of() : catalog.sequences()) {
             if (!s.identity()) {
                 exec(DdlWriter.createSequence(s, sequenceType(s, works)), "creating sequence " + s.id());
+                created = true;
             }
         }
-        objects.beforeTables(target);
+        objects.beforeTables(target, created);
         for (TableWork w : works.values()) {
             TableInfo info = w.source();
             // A partition moved without its parent becomes a table of its own.

@@ -58,7 +58,8 @@ public final class ObjectWriter {
         return target;
     }
 
-    private Map<String, SchemaObject> have() {
+    /** What the target has, as this writer last read it plus what it created since (read at the first call). */
+    public Map<String, SchemaObject> have() {
         return have == null ? refresh() : have;
     }
 
