@@ -156,13 +156,21 @@ public record RunStatus(RunInfo run, String writer, Lsn applied, long changesApp
         }
     }
 
+    /**
+     * The tables with the rows of their finished chunks, plus (PostgreSQL 14+) the rows the COPYs under way into
+     * them have written so far: a table copied whole is one chunk until it commits (docs/design.md, "Whole tables or
+     * ranges"), and its count should not sit at 0 meanwhile.
+     */
     private static List<TableState> tables(Connection c, String q) throws SQLException {
         List<TableState> out = new ArrayList<>();
+        String live = c.getMetaData().getDatabaseMajorVersion() < 14 ? "0"
+                : "coalesce((SELECT sum(p.tuples_processed) FROM pg_stat_progress_copy p WHERE p.command = 'COPY FROM' "
+                + "AND p.relid = to_regclass(quote_ident(t.target_schema) || '.' || quote_ident(t.target_name))), 0)";
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT t.source_schema || '.' || t.source_name, "
-                + "t.target_schema || '.' || t.target_name, t.state, coalesce(sum(k.rows), t.rows), "
+                + "t.target_schema || '.' || t.target_name, t.state, coalesce(sum(k.rows), t.rows) + " + live + ", "
                 + "count(k.chunk) FILTER (WHERE k.done), count(k.chunk) FROM " + q + ".tables t LEFT JOIN " + q
                 + ".chunks k ON k.source_schema = t.source_schema AND k.source_name = t.source_name "
-                + "GROUP BY 1, 2, 3, t.rows ORDER BY 1")) {
+                + "GROUP BY 1, 2, 3, t.rows, t.target_schema, t.target_name ORDER BY 1")) {
             while (rs.next()) {
                 out.add(new TableState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
                         rs.getLong(6)));
