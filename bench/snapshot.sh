@@ -122,38 +122,26 @@ run_ferry() {  # run_ferry DB [METHOD JAVA_OPTS JAR JOBS CDS ARGS]: also records
 
 run_ferry_b() { run_ferry "$1" ferry_b "$B_JAVA_OPTS" "$B_JAR" "$B_JOBS" "$B_CDS" "$B_ARGS"; }
 
-run_floor() {  # run_floor DB: tables, copy, keys and indexes, each timed
-  local db=$1 t0 t1 t2 t3
+run_floor() {  # run_floor DB [METHOD]: tables, copy, keys and indexes, each timed; floor_freeze: the copy frozen
+  local db=$1 method=${2:-floor} t0 t1 t2 t3
+  local into=(-c "COPY public.data_fact FROM STDIN (FORMAT binary)")
+  # As Ferry copies a whole table: TRUNCATE and COPY ... FREEZE in one transaction.
+  [ "$method" = floor ] || into=(-c "BEGIN" -c "TRUNCATE public.data_fact" \
+    -c "COPY public.data_fact FROM STDIN (FORMAT binary, FREEZE)" -c "COMMIT")
   t0=$(now_ms)
   psql_at "$tp" -d "$db" -f "$BENCH_DIR/pre.sql" >/dev/null
   t1=$(now_ms)
-  psql_at "$sp" -d "$db" -c "COPY public.data_fact TO STDOUT (FORMAT binary)" \
-    | psql_at "$tp" -d "$db" -c "COPY public.data_fact FROM STDIN (FORMAT binary)"
+  psql_at "$sp" -d "$db" -c "COPY public.data_fact TO STDOUT (FORMAT binary)" | psql_at "$tp" -d "$db" "${into[@]}"
   t2=$(now_ms)
   psql_at "$tp" -d "$db" -f "$BENCH_DIR/post.sql" >/dev/null
   t3=$(now_ms)
   LAST=$(secs "$t0" "$t3")
   [ -z "${NO_STEPS:-}" ] || return 0
-  add_step floor tables "$(secs "$t0" "$t1")"; add_step floor copy "$(secs "$t1" "$t2")"
-  add_step floor indexes "$(secs "$t2" "$t3")"
+  add_step "$method" tables "$(secs "$t0" "$t1")"; add_step "$method" copy "$(secs "$t1" "$t2")"
+  add_step "$method" indexes "$(secs "$t2" "$t3")"
 }
 
-run_floor_freeze() {  # run_floor_freeze DB: the floor, its copy frozen (one transaction: TRUNCATE, COPY FREEZE)
-  local db=$1 t0 t1 t2 t3
-  t0=$(now_ms)
-  psql_at "$tp" -d "$db" -f "$BENCH_DIR/pre.sql" >/dev/null
-  t1=$(now_ms)
-  psql_at "$sp" -d "$db" -c "COPY public.data_fact TO STDOUT (FORMAT binary)" \
-    | psql_at "$tp" -d "$db" -c "BEGIN" -c "TRUNCATE public.data_fact" \
-        -c "COPY public.data_fact FROM STDIN (FORMAT binary, FREEZE)" -c "COMMIT"
-  t2=$(now_ms)
-  psql_at "$tp" -d "$db" -f "$BENCH_DIR/post.sql" >/dev/null
-  t3=$(now_ms)
-  LAST=$(secs "$t0" "$t3")
-  [ -z "${NO_STEPS:-}" ] || return 0
-  add_step floor_freeze tables "$(secs "$t0" "$t1")"; add_step floor_freeze copy "$(secs "$t1" "$t2")"
-  add_step floor_freeze indexes "$(secs "$t2" "$t3")"
-}
+run_floor_freeze() { run_floor "$1" floor_freeze; }
 
 run_pgcopydb() {
   local db=$1 t0
