@@ -94,24 +94,43 @@ class SnapshotWritesIT extends SnapshotServers {
 
     @Test
     void theTargetHoldsExactlyTheTransactionsCommittedBeforeTheConsistentPoint() throws Exception {
-        createItems("consistent");
+        copyWhileWriting("consistent", "--jobs", "3", "--chunk-size", "256kB", "--max-rate", "40000rows");
+    }
+
+    @Test
+    void aTableCopiedWholeAndFrozenHoldsExactlyThoseTransactionsToo() throws Exception {
+        // The default chunk size and one worker: items is one chunk, TRUNCATE and COPY ... FREEZE in one transaction.
+        copyWhileWriting("wholewrites", "--jobs", "1", "--max-rate", "40000rows");
+        assertEquals("1", servers.target().queryValue("wholewrites",
+                "SELECT count(*) FROM ferry.chunks WHERE source_name = 'items' AND kind = 'all'"));
+        // Loaded frozen: all-visible but the page where each multi-insert batch of 1000 rows ended (a plain load: 0).
+        assertEquals("t", servers.target().queryValue("wholewrites",
+                "SELECT relallvisible >= relpages * 0.9 FROM pg_class WHERE oid = 'items'::regclass"),
+                servers.target().queryValue("wholewrites", "SELECT relpages || '/' || relallvisible FROM pg_class WHERE oid = 'items'::regclass"));
+    }
+
+    /** Snapshots {@code db} while the writer runs; the target must hold exactly the writes before the consistent point. */
+    private static void copyWhileWriting(String db, String... args) throws Exception {
+        createItems(db);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger written = new AtomicInteger();
-        CompletableFuture<Void> app = writer("consistent", stop, written);
+        CompletableFuture<Void> app = writer(db, stop, written);
         awaitWrites(written, 50);
-        FerryRun r = FerryRun.run("snapshot", "--source", servers.source().uri("consistent"), "--target",
-                servers.target().uri("consistent"), "--jobs", "3", "--chunk-size", "256kB", "--max-rate", "40000rows",
-                "--progress", "log");
+        List<String> a = new ArrayList<>(List.of("snapshot", "--source", servers.source().uri(db), "--target",
+                servers.target().uri(db), "--progress", "log", "--slot", "slot_" + db, "--publication", "pub_" + db));
+        a.addAll(List.of(args));
+        FerryRun r = FerryRun.run(a.toArray(new String[0]));
         int afterCopy = written.get();
         stop.set(true);
         app.get();
         assertEquals(0, r.exit(), r.all());
-        int k = Integer.parseInt(servers.target().queryValue("consistent", "SELECT count(*) FROM wlog"));
-        assertEquals(String.valueOf(k), servers.target().queryValue("consistent", "SELECT coalesce(max(k), 0) FROM wlog"),
+        int k = Integer.parseInt(servers.target().queryValue(db, "SELECT count(*) FROM wlog"));
+        assertEquals(String.valueOf(k), servers.target().queryValue(db, "SELECT coalesce(max(k), 0) FROM wlog"),
                 "the copied log has no gap");
         assertTrue(k >= 50, "writes before the slot are in the copy: " + k);
         assertTrue(afterCopy > k, "writes went on during the copy (" + afterCopy + " written, " + k + " copied)");
-        assertEquals(expected(k), servers.target().query("consistent", "SELECT id, val FROM items ORDER BY id"));
+        assertEquals(expected(k), servers.target().query(db, "SELECT id, val FROM items ORDER BY id"));
+        servers.source().execute(db, "SELECT pg_drop_replication_slot('slot_" + db + "')");
     }
 
     @Test
