@@ -201,6 +201,7 @@ class InPlacePartitionsIT extends OneServer {
         assertEquals("0", server.queryValue(db, "SELECT count(*) FROM pg_replication_slots WHERE database = '" + db
                 + "'"));
         assertEquals("0", server.queryValue(db, "SELECT count(*) FROM pg_publication"));
-        server.execute(db, "INSERT INTO readings VALUES (150001, 'after cleanup', 1)");
+        // Digit 9: the writers' ids end in 1-3 and the initial rows' in 0, so no row can hold it already.
+        server.execute(db, "INSERT INTO readings VALUES (150009, 'after cleanup', 1)");
     }
 }
