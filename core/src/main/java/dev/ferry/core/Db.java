@@ -45,21 +45,29 @@ public final class Db {
      * @throws FerryException (code SERVER) with one sentence when the server refuses or cannot be reached
      */
     public static Connection open(ConnectionSpec spec, String role, String purpose) {
-        return connect(spec, role, purpose, false);
+        return connect(spec, role, properties(spec, purpose));
+    }
+
+    /**
+     * Opens a normal SQL connection, as {@link #open}, for a session that mostly reads one bulk stream (a
+     * {@code COPY ... TO STDOUT}): its socket reads through a large buffer ({@link BulkReadSockets}).
+     */
+    public static Connection openBulkReader(ConnectionSpec spec, String role, String purpose) {
+        Properties p = properties(spec, purpose);
+        p.setProperty("socketFactory", BulkReadSockets.class.getName());
+        return connect(spec, role, p);
     }
 
     /** Opens a logical replication connection ({@code replication=database}), for slot commands. */
     public static Connection openReplication(ConnectionSpec spec, String role, String purpose) {
-        return connect(spec, role, purpose, true);
+        Properties p = properties(spec, purpose);
+        p.setProperty("replication", "database");
+        p.setProperty("assumeMinServerVersion", "9.4");
+        p.setProperty("preferQueryMode", "simple");
+        return connect(spec, role, p);
     }
 
-    private static Connection connect(ConnectionSpec spec, String role, String purpose, boolean replication) {
-        Properties p = properties(spec, purpose);
-        if (replication) {
-            p.setProperty("replication", "database");
-            p.setProperty("assumeMinServerVersion", "9.4");
-            p.setProperty("preferQueryMode", "simple");
-        }
+    private static Connection connect(ConnectionSpec spec, String role, Properties p) {
         try {
             Connection c = DriverManager.getConnection(jdbcUrl(spec), p);
             try (Statement s = c.createStatement()) {

@@ -122,7 +122,8 @@ public final class CopyPool {
     private void work(String snapshot, ConcurrentLinkedQueue<Job> queue, Map<TableId, AtomicInteger> left,
                       Map<TableId, Timing> timings, CountDownLatch ready, boolean lookups,
                       Consumer<TableId> tableCopied) {
-        try (Connection src = Db.open(source, "source", "copy"); Connection tgt = Db.open(target, "target", "copy")) {
+        try (Connection src = Db.openBulkReader(source, "source", "copy");
+             Connection tgt = Db.open(target, "target", "copy")) {
             if (!ExportedSnapshot.importInto(src, snapshot)) {
                 throw new FerryException(ExitCode.SERVER, "the exported snapshot " + snapshot + " is gone (its session "
                         + "on the source ended); run the same command again to continue from a fresh snapshot");

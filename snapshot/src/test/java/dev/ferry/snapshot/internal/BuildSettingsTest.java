@@ -8,13 +8,18 @@ class BuildSettingsTest {
     private static final long MB = 1024;
 
     @Test
-    void oneBuildTakesHalfOfSharedBuffersAndTheJobsItsLeaderLeaves() {
-        assertEquals(new BuildSettings(2048 * MB / 2, 3), BuildSettings.plan(2048 * MB, 64 * MB, 2, 8, 4, 1));
+    void oneBuildTakesAsMuchAsSharedBuffersAndTheJobsItsLeaderLeaves() {
+        assertEquals(new BuildSettings(512 * MB, 3), BuildSettings.plan(512 * MB, 64 * MB, 2, 8, 4, 1));
+    }
+
+    @Test
+    void oneJobOnTheBenchmarksTargetGetsTwiceTheServersMemoryAndItsWorkers() {
+        assertEquals(new BuildSettings(512 * MB, 2), BuildSettings.plan(512 * MB, 256 * MB, 2, 8, 1, 1));
     }
 
     @Test
     void concurrentBuildsShareTheMemoryAndTheJobs() {
-        assertEquals(new BuildSettings(256 * MB, 2), BuildSettings.plan(2048 * MB, 64 * MB, 2, 8, 8, 4));
+        assertEquals(new BuildSettings(512 * MB, 2), BuildSettings.plan(2048 * MB, 64 * MB, 2, 8, 8, 4));
     }
 
     @Test
