@@ -11,6 +11,7 @@ import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.core.objects.LargeObjects;
 import dev.ferry.core.objects.ObjectMigration;
+import dev.ferry.core.objects.ObjectSet;
 import dev.ferry.core.objects.ObjectScope;
 import dev.ferry.core.objects.ObjectSteps;
 import dev.ferry.core.state.AutovacuumPauses;
@@ -120,7 +121,10 @@ public final class Snapshot {
         Connection coord = Db.open(o.source(), "source", "snapshot");
         try {
             requireLogicalDecoding(coord);
-            return new EarlySource.Look(coord, readCatalog(coord, o.tables()));
+            Catalog catalog = readCatalog(coord, o.tables());
+            boolean refusal = o.objects() != null && !o.inPlace();
+            return new EarlySource.Look(coord, catalog, refusal ? EarlySource.Look.attempt(
+                    () -> ObjectMigration.readForRefusal(coord, objectScope(works(catalog)), o.objects())) : () -> null);
         } catch (SQLException e) {
             ExportedSnapshot.closeQuietly(coord);
             throw ServerErrors.during("the snapshot", "source", e);
@@ -135,8 +139,9 @@ public final class Snapshot {
             Catalog pre = look.catalog();
             requireReplicable(pre);
             prepareTargetTables(works(pre));
-            if (o.objects() != null && !o.inPlace()) {
-                ObjectMigration.refuseEarly(coord, work, objectScope(works(pre)), o.objects());
+            ObjectSet objects = look.objects().get();
+            if (objects != null) {
+                ObjectMigration.refuseEarly(objects, coord, work, o.objects());
             }
             List<TableId> roots = pre.tables().values().stream()
                     .filter(t -> t.parent() == null || !pre.tables().containsKey(t.parent())).map(TableInfo::id).toList();
