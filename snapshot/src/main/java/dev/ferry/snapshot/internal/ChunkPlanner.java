@@ -11,9 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -73,13 +71,17 @@ public final class ChunkPlanner {
      * @param jobs      copy workers
      */
     public List<ChunkState> plan(Collection<TableWork> works, Set<TableId> freezable, int jobs) {
-        // Sized by heap and TOAST together: a table of few rows with large values is split too.
-        Map<TableWork, Long> sizes = new LinkedHashMap<>();
-        works.stream().filter(w -> !w.source().partitioned()).forEach(w -> sizes.put(w, totalBytes(w.id())));
-        long all = sizes.values().stream().mapToLong(Long::longValue).sum();
+        // Sized by heap and TOAST together: a table of few rows with large values is split too. A list, not a map
+        // keyed by the work: a record's hash walks its whole table description.
+        record Sized(TableWork w, long bytes) {}
+        List<Sized> sizes = works.stream().filter(w -> !w.source().partitioned())
+                .map(w -> new Sized(w, totalBytes(w.id()))).toList();
+        long all = sizes.stream().mapToLong(Sized::bytes).sum();
         List<ChunkState> out = new ArrayList<>();
-        sizes.forEach((w, bytes) -> out.addAll(automatic && whole(bytes, all, jobs, freezable.contains(w.id()))
-                ? List.of(chunk(w.id(), 0, ALL, null, null)) : byBlocks(w, bytes)));
+        for (Sized t : sizes) {
+            out.addAll(automatic && whole(t.bytes(), all, jobs, freezable.contains(t.w().id()))
+                    ? List.of(chunk(t.w().id(), 0, ALL, null, null)) : byBlocks(t.w(), t.bytes()));
+        }
         return out;
     }
 
