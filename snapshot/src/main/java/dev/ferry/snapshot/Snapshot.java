@@ -11,7 +11,6 @@ import dev.ferry.core.catalog.CatalogReader;
 import dev.ferry.core.catalog.TableInfo;
 import dev.ferry.core.objects.LargeObjects;
 import dev.ferry.core.objects.ObjectMigration;
-import dev.ferry.core.objects.ObjectSet;
 import dev.ferry.core.objects.ObjectScope;
 import dev.ferry.core.objects.ObjectSteps;
 import dev.ferry.core.state.AutovacuumPauses;
@@ -121,10 +120,7 @@ public final class Snapshot {
         Connection coord = Db.open(o.source(), "source", "snapshot");
         try {
             requireLogicalDecoding(coord);
-            Catalog catalog = readCatalog(coord, o.tables());
-            boolean refusal = o.objects() != null && !o.inPlace();
-            return new EarlySource.Look(coord, catalog, refusal ? EarlySource.Look.attempt(
-                    () -> ObjectMigration.readForRefusal(coord, objectScope(works(catalog)), o.objects())) : () -> null);
+            return new EarlySource.Look(coord, readCatalog(coord, o.tables()));
         } catch (SQLException e) {
             ExportedSnapshot.closeQuietly(coord);
             throw ServerErrors.during("the snapshot", "source", e);
@@ -139,9 +135,8 @@ public final class Snapshot {
             Catalog pre = look.catalog();
             requireReplicable(pre);
             prepareTargetTables(works(pre));
-            ObjectSet objects = look.objects().get();
-            if (objects != null) {
-                ObjectMigration.refuseEarly(objects, coord, work, o.objects());
+            if (o.objects() != null && !o.inPlace()) {
+                ObjectMigration.refuseEarly(coord, work, objectScope(works(pre)), o.objects());
             }
             List<TableId> roots = pre.tables().values().stream()
                     .filter(t -> t.parent() == null || !pre.tables().containsKey(t.parent())).map(TableInfo::id).toList();

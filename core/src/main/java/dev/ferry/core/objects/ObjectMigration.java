@@ -61,20 +61,20 @@ public final class ObjectMigration implements ObjectSteps {
     }
 
     /**
-     * The source's objects {@link #refuseEarly} looks at, read before the slot exists (a snapshot reads them on the
-     * thread of its first look at the source, while the target's state schema opens).
-     */
-    public static ObjectSet readForRefusal(Connection source, ObjectScope scope, ObjectOptions options) {
-        return options.choices().apply(ObjectReader.read(source, scope, "source"));
-    }
-
-    /**
      * What would stop the run later, found before it starts (before the slot exists): SECURITY DEFINER functions
      * under --no-owner, roles the target lacks without --create-roles.
-     *
-     * @param objects the source's objects, from {@link #readForRefusal}
      */
-    public static void refuseEarly(ObjectSet objects, Connection source, Connection target, ObjectOptions options) {
+    public static void refuseEarly(Connection source, ConnectionSpec target, ObjectScope scope, ObjectOptions options) {
+        try (Connection t = Db.open(target, "target", "objects")) {
+            refuseEarly(source, t, scope, options);
+        } catch (SQLException e) {
+            throw ServerErrors.during("closing a connection", "target", e);
+        }
+    }
+
+    /** The same, on a target connection the caller holds. */
+    public static void refuseEarly(Connection source, Connection target, ObjectScope scope, ObjectOptions options) {
+        ObjectSet objects = options.choices().apply(ObjectReader.read(source, scope, "source"));
         refuseDefiners(objects, options);
         if (!options.createRoles()) {
             List<String> missing = missingRoles(source, objects, target, options);

@@ -1,15 +1,12 @@
 package dev.ferry.snapshot.internal;
 
 import dev.ferry.core.catalog.Catalog;
-import dev.ferry.core.objects.ObjectSet;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
-import java.util.function.Supplier;
 
 /**
- * A new run's first look at the source (its connection, its checks, the catalog and the objects read before the
- * slot), started
+ * A new run's first look at the source (its connection, its checks, the catalog read before the slot), started
  * on a thread of its own while the caller opens the target's state schema. Both are almost all code a cold JVM
  * runs once, the servers' own share being milliseconds, so on two cores they overlap instead of queueing.
  * {@link #take} hands the connection over; one never taken (the target failed first, or the run resumes and
@@ -17,26 +14,8 @@ import java.util.function.Supplier;
  */
 public final class EarlySource implements AutoCloseable {
 
-    /**
-     * The coordinating source connection and what was read on it.
-     *
-     * @param objects the source's objects for the early refusal ({@code null} when none is made), or the failure
-     *                their read met, thrown when asked for: the checks made before it come first, as they would
-     *                if it ran in turn
-     */
-    public record Look(Connection coord, Catalog catalog, Supplier<ObjectSet> objects) {
-        /** Runs {@code read} now and keeps its answer or its failure for {@link #objects}. */
-        public static Supplier<ObjectSet> attempt(Supplier<ObjectSet> read) {
-            try {
-                ObjectSet s = read.get();
-                return () -> s;
-            } catch (RuntimeException e) {
-                return () -> {
-                    throw e;
-                };
-            }
-        }
-    }
+    /** The coordinating source connection and the catalog read on it. */
+    public record Look(Connection coord, Catalog catalog) {}
 
     private final FutureTask<Look> task;
     private boolean taken;

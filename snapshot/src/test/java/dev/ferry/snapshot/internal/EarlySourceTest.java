@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.core.FerryException;
-import dev.ferry.core.objects.ObjectSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class EarlySourceTest {
@@ -19,7 +17,7 @@ class EarlySourceTest {
     @Test
     void theLookRunsOnAThreadOfItsOwnAndTakeHandsItsResultOver() {
         AtomicReference<String> ranOn = new AtomicReference<>();
-        EarlySource.Look look = new EarlySource.Look(null, null, () -> null);
+        EarlySource.Look look = new EarlySource.Look(null, null);
         try (EarlySource early = new EarlySource(() -> {
             ranOn.set(Thread.currentThread().getName());
             return look;
@@ -47,7 +45,7 @@ class EarlySourceTest {
         try (EarlySource early = new EarlySource(() -> {
             release.await();
             finished.countDown();
-            return new EarlySource.Look(null, null, () -> null);
+            return new EarlySource.Look(null, null);
         })) {
             assertEquals(1, finished.getCount());
         }
@@ -55,15 +53,5 @@ class EarlySourceTest {
         assertEquals(1, finished.getCount(), "the look was still running when close returned");
         release.countDown();
         assertTrue(finished.await(10, TimeUnit.SECONDS));
-    }
-
-    @Test
-    void aFailedObjectReadIsThrownWhenTheObjectsAreAskedForNotBefore() {
-        FerryException failed = FerryException.usage("permission denied for pg_authid");
-        Supplier<ObjectSet> objects = EarlySource.Look.attempt(() -> {
-            throw failed;
-        });
-        assertSame(failed, assertThrows(FerryException.class, objects::get));
-        assertSame(failed, assertThrows(FerryException.class, objects::get), "asked again, the same failure");
     }
 }
