@@ -21,7 +21,7 @@ class FixedCostIT extends SnapshotServers {
     private static final String DB = "fixedcost";
 
     @Test
-    void objectCatalogReadTwiceOnTheSourceAndThriceOnTheTarget() throws Exception {
+    void objectCatalogReadOnceOnTheSourceAndTwiceOnTheTarget() throws Exception {
         for (PgServer s : List.of(servers.source(), servers.target())) {
             s.execute("ALTER SYSTEM SET logging_collector = on; ALTER SYSTEM SET log_filename = 'fixedcost.log'; "
                     + "ALTER SYSTEM SET log_line_prefix = '%m [%p] db=%d '; ALTER SYSTEM SET log_connections = on");
@@ -49,9 +49,10 @@ class FixedCostIT extends SnapshotServers {
                 + "target %d connections, %d statements, %d object catalog reads%n",
                 src[0], src[1], src[2], tgt[0], tgt[1], tgt[2]);
         assertEquals("t", servers.target().queryValue(DB, "SELECT count(*) = 1000 FROM items"));
-        // Source: the early refusal and the read under the snapshot; target: the first schema step and the owners at
-        // the end (the table has no sequence and no type of its own, so nothing is created between the schema steps).
-        assertTrue(src[2] <= 2 && tgt[2] <= 2, "object catalog reads: source " + src[2] + ", target " + tgt[2]);
+        // Source: the read under the snapshot only (the early refusal sees in two queries that the target has every
+        // role the objects can name); target: the first schema step and the owners at the end (the table has no
+        // sequence and no type of its own, so nothing is created between the schema steps).
+        assertTrue(src[2] <= 1 && tgt[2] <= 2, "object catalog reads: source " + src[2] + ", target " + tgt[2]);
         // Source: the snapshot's, the slot's (replication) and one copy worker's; target: the state store's, the
         // snapshot's own steps' (which the index builder's settings read and foreign keys use too), one copy
         // worker's and one build's. No large objects, so no connections for their pass.

@@ -22,15 +22,25 @@ public final class Roles {
 
     private Roles() {}
 
-    /** The roles of {@code wanted} the server lacks, in order. */
+    /** The roles of {@code wanted} the server lacks, in order; one query. */
     public static List<String> missing(Connection c, Collection<String> wanted) throws SQLException {
-        List<String> out = new ArrayList<>();
-        for (String r : wanted) {
-            if (Query.rows(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", rs -> 1, r).isEmpty()) {
-                out.add(r);
-            }
+        if (wanted.isEmpty()) {
+            return List.of();
         }
-        return out;
+        return Query.rows(c, "SELECT w FROM unnest(?::text[]) WITH ORDINALITY AS u (w, i) "
+                + "WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = w) ORDER BY i", rs -> rs.getString(1),
+                c.createArrayOf("text", wanted.toArray()));
+    }
+
+    /**
+     * Every role an object of the connected database can name, and more: {@code pg_shdepend} records the roles its
+     * objects depend on (owners, ACL entries as grantee or grantor, policies, default privileges, large objects),
+     * except the pinned ones, the bootstrap superuser and the predefined roles, which are all taken.
+     */
+    public static List<String> namedInDatabase(Connection c) throws SQLException {
+        return Query.rows(c, "SELECT rolname FROM pg_roles WHERE oid < 16384 OR oid IN (SELECT refobjid FROM "
+                + "pg_shdepend WHERE refclassid = 'pg_authid'::regclass AND dbid = (SELECT oid FROM pg_database "
+                + "WHERE datname = current_database())) ORDER BY rolname", rs -> rs.getString(1));
     }
 
     /**
