@@ -48,8 +48,6 @@ for ((r = 0; r < ROUNDS; r++)); do
   done
   echo "$line"
 done
-median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-range() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}'; }
 first=$(echo "${TIMES[${SETTINGS[0]}]}" | median)
 echo
 printf '%-12s %9s %13s %14s\n' "mem:workers" median range "/ ${SETTINGS[0]}"

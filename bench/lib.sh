@@ -39,6 +39,10 @@ ferry_jar() {  # FERRY_JAR names another build (bench/stream-drain-ab.sh compare
   echo "$root/cli/target/ferry.jar"
 }
 
+# median, range: of the space-separated seconds on stdin (empty input: an empty median)
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print ""; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+range() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}'; }
+
 now_ms() { clock; echo "$NOW"; }  # for command substitution; loops call clock
 
 # Polling without starting processes. On these machines starting psql costs about 75 ms of CPU (the process, then

@@ -161,8 +161,6 @@ run_dump() {
   LAST=$(secs "$t0" "$(now_ms)")
 }
 
-median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print ""; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-range() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}'; }
 
 echo "building the source: $ROWS rows of data_fact ..."
 make_source big "$ROWS"
