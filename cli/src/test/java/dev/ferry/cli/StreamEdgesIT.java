@@ -76,6 +76,12 @@ class StreamEdgesIT extends WithServers {
             ferry.awaitCaughtUp(pair.source(), pair.target(), db, CATCH_UP);
             ferry.kill();
         }
+        // The walsender outlives the killed process by a moment (it sees the socket close on its next read).
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (pair.source().queryValue(db, "SELECT active FROM pg_replication_slots WHERE slot_name = 'slot_noslot'")
+                .equals("t") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
         pair.source().execute(db, "SELECT pg_drop_replication_slot('slot_noslot')");
         FerryRun r = FerryRun.run("stream", "--source", pair.source().uri(db), "--target", pair.target().uri(db));
         assertEquals(2, r.exit(), r.all());
