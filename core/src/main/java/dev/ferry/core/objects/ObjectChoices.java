@@ -28,6 +28,11 @@ public record ObjectChoices(Map<String, String> replace, List<String> skip) {
         }
     }
 
+    /** True when ferry.yml replaces and skips nothing. */
+    public boolean none() {
+        return replace.isEmpty() && skip.isEmpty();
+    }
+
     /**
      * The source's objects with the choices applied. A replaced object keeps its owner, privileges and comment; it
      * is created after the other objects of its stage (a view or function that was not carried: after the tables),
@@ -35,7 +40,7 @@ public record ObjectChoices(Map<String, String> replace, List<String> skip) {
      * source does not have is refused, so a typo does not pass silently.
      */
     public ObjectSet apply(ObjectSet source) {
-        if (replace.isEmpty() && skip.isEmpty()) {
+        if (none()) {
             return source;
         }
         Map<String, SchemaObject> byTitle = new LinkedHashMap<>();

@@ -94,10 +94,14 @@ public final class ObjectMigration implements ObjectSteps {
     /**
      * True when no object of the source's database can be refused, seen in two or three queries: the target has
      * every role an object there can name ({@link Roles#namedInDatabase}, a superset of those of the objects in
-     * scope), or {@code --create-roles} creates them; and there is no SECURITY DEFINER function outside the system
-     * schemas, or no {@code --no-owner}. False means only that the objects must be read to tell.
+     * scope), or {@code --create-roles} creates them; there is no SECURITY DEFINER function outside the system
+     * schemas, or no {@code --no-owner}; and ferry.yml names no object (one the source lacks is refused, which only
+     * the read shows). False means only that the objects must be read to tell.
      */
     static boolean nothingToRefuse(Connection source, Connection target, ObjectOptions options) {
+        if (!options.choices().none()) {
+            return false;
+        }
         List<String> named;
         try {
             if (options.noOwner() && !Queries.rows(source, "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = "

@@ -13,6 +13,7 @@ import dev.ferry.embedded.Servers;
 import dev.ferry.transforms.TransformChain;
 import java.sql.Connection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +62,9 @@ class EarlyRefusalIT {
                 target.execute("CREATE ROLE app_owner NOLOGIN");
                 assertTrue(ObjectMigration.nothingToRefuse(s, t, OWNERS), "the target has every role now");
                 assertTrue(ObjectMigration.nothingToRefuse(s, t, NO_OWNER));
+                ObjectOptions named = new ObjectOptions(false, false, false,
+                        new ObjectChoices(Map.of(), List.of("view public.no_such_view")));
+                assertFalse(ObjectMigration.nothingToRefuse(s, t, named), "only the read shows a name it lacks");
                 source.execute("objs", "CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'");
                 assertFalse(ObjectMigration.nothingToRefuse(s, t, NO_OWNER), "a SECURITY DEFINER under --no-owner");
                 assertTrue(ObjectMigration.nothingToRefuse(s, t, OWNERS), "refused only under --no-owner");
