@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import javax.net.SocketFactory;
 
@@ -30,27 +31,27 @@ public final class BulkReadSockets extends SocketFactory {
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
         Socket s = new BulkReadSocket();
-        s.bind(new java.net.InetSocketAddress(localHost, localPort));
+        s.bind(new InetSocketAddress(localHost, localPort));
         return connected(s, host, port);
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
         Socket s = new BulkReadSocket();
-        s.connect(new java.net.InetSocketAddress(host, port));
+        s.connect(new InetSocketAddress(host, port));
         return s;
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
         Socket s = new BulkReadSocket();
-        s.bind(new java.net.InetSocketAddress(localAddress, localPort));
-        s.connect(new java.net.InetSocketAddress(address, port));
+        s.bind(new InetSocketAddress(localAddress, localPort));
+        s.connect(new InetSocketAddress(address, port));
         return s;
     }
 
     private static Socket connected(Socket s, String host, int port) throws IOException {
-        s.connect(new java.net.InetSocketAddress(host, port));
+        s.connect(new InetSocketAddress(host, port));
         return s;
     }
 
