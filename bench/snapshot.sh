@@ -15,10 +15,11 @@
 # Fair by construction: the methods alternate within each round, the first rotating from round to round (A B C,
 # B C A, ...), each on a freshly created target database; before every run both servers get VACUUM (FREEZE,
 # ANALYZE) and CHECKPOINT (the first read after a load sets hint bits on every page and would slow whoever reads
-# first, and a checkpoint left over from the previous run would land in the next one). A warm-up round, not
-# counted, runs every method once first: the first run on a fresh target cluster also creates its WAL segment files
-# (zero-filled, some 600 MB for this table and its key) that later runs recycle, and whoever ran first in round 1
-# was 2-4 s slower than in any later round (bench/RESULTS.md).
+# first, and a checkpoint left over from the previous run would land in the next one), then sync (the previous run's
+# dirty pages would be written back during the next one). A warm-up round, not counted, runs every method once
+# first: the first run on a fresh target cluster also creates its WAL segment files (zero-filled, some 600 MB for
+# this table and its key) that later runs recycle, and whoever ran first in round 1 was 2-4 s slower than in any
+# later round (bench/RESULTS.md).
 # Prints each method's median and range, per-step figures for Ferry (its own, from the state store) and the
 # floor, Ferry's ratio to each, the rounds Ferry won, and Ferry's peak RSS at SMALL and at ROWS rows.
 # Usage: bench/snapshot.sh [ROWS=5183352] [JOBS=2] [ROUNDS=5]
@@ -74,6 +75,9 @@ make_source() {  # make_source DB ROWS
 settle() {  # settle DB: the same starting line for every run, on both servers
   psql_at "$sp" -d "$1" -c "VACUUM (FREEZE, ANALYZE)" -c "CHECKPOINT"
   psql_at "$tp" -d "$1" -c "VACUUM (FREEZE, ANALYZE)" -c "CHECKPOINT"
+  # The previous run's gigabyte or so of heap, index and WAL is still dirty in the page cache; the kernel writes it
+  # back some 30 s later, in the middle of whichever run comes next, unless it is written now.
+  sync
 }
 
 fresh_target() {  # fresh_target DB: an empty target database, no slot or publication left on the source

@@ -30,6 +30,7 @@ import dev.ferry.snapshot.internal.EarlySource;
 import dev.ferry.snapshot.internal.ExportedSnapshot;
 import dev.ferry.snapshot.internal.Freeze;
 import dev.ferry.snapshot.internal.IndexBuilder;
+import dev.ferry.snapshot.internal.ObjectsAround;
 import dev.ferry.snapshot.internal.RateLimiter;
 import dev.ferry.snapshot.internal.SchemaBuilder;
 import dev.ferry.snapshot.internal.SlotMaker;
@@ -404,7 +405,7 @@ public final class Snapshot {
         listener.message("creating " + works.size() + " table(s) on the target, without indexes");
         Map<String, String> extensions = SchemaBuilder.extensions(source, works.keySet());
         objects = o.objects() == null || o.inPlace() ? null
-                : ObjectMigration.read(source, objectScope(works), o.objects(), listener::message);
+                : ObjectsAround.read(source, work, objectScope(works), o.objects(), listener::message);
         AutovacuumPauses.recordNew(work, o.stateSchema(), works.values().stream()
                 .filter(w -> !w.source().partitioned()).map(TableWork::targetId).toList());
         new SchemaBuilder(work, o.inPlace()).createTables(catalog, works, o.transforms(), extensions,

@@ -62,6 +62,23 @@ public final class ObjectMigration implements ObjectSteps {
     }
 
     /**
+     * What {@code target} has of the scope's objects (by their target names), for {@link #knowTarget}: a caller
+     * that reads it on a thread of its own while {@link #read} reads the source saves the steps' first read.
+     */
+    public static ObjectSet readTarget(Connection target, ObjectScope scope) {
+        return ObjectReader.read(target, scope.onTarget(), "target");
+    }
+
+    /**
+     * The steps on {@code target} start from {@code has} ({@link #readTarget} on that connection) instead of
+     * reading it first. Only schemas and extensions may have been created on it since: their statements are
+     * {@code IF NOT EXISTS}, so one created again is harmless.
+     */
+    public void knowTarget(Connection target, ObjectSet has) {
+        writer(target).seed(has);
+    }
+
+    /**
      * What would stop the run later, found before it starts (before the slot exists): SECURITY DEFINER functions
      * under --no-owner, roles the target lacks without --create-roles.
      */

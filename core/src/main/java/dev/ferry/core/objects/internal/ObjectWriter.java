@@ -48,6 +48,14 @@ public final class ObjectWriter {
         return have;
     }
 
+    /**
+     * Starts from {@code has}, read on this writer's connection by someone else ({@link
+     * dev.ferry.core.objects.ObjectMigration#readTarget}), instead of reading the target at the first step.
+     */
+    public void seed(ObjectSet has) {
+        have = new java.util.LinkedHashMap<>(has.byKey());
+    }
+
     /** Records that {@code o} now exists on the target, created by someone using this writer's connection. */
     public void created(SchemaObject o) {
         have().putIfAbsent(o.key(), o);
