@@ -28,7 +28,9 @@
 #             -XX:CompileThresholdScaling=20); SMALL=1000000 (memory check; 0 skips it)
 #   WARMUP=0 skips the warm-up round
 #   FERRY_CDS=0: without the launcher's class-data archive (cli/class-data.sh), which the warm-up round writes
-#   FERRY_B_JAVA_OPTS, FERRY_B_JAR, FERRY_B_JOBS, FERRY_B_CDS: the ferry_b method's (default: the same as ferry's)
+#   Ferry's java is the launcher's (JAVA_HOME's, else the first on PATH; cli/class-data.sh)
+#   FERRY_B_JAVA_OPTS, FERRY_B_JAR, FERRY_B_JOBS, FERRY_B_CDS, FERRY_B_JAVA (a java binary): the ferry_b method's
+#             (default: the same as ferry's)
 #   FERRY_ARGS, FERRY_B_ARGS: more arguments for ferry snapshot, e.g. FERRY_B_ARGS="--chunk-size 1GB" (default none)
 #   FERRY_CONFIG=FILE: both Ferry methods run with --config FILE (transforms, e.g. bench/snapshot-transforms.yml;
 #             compare ferry with ferry_b only: the other methods copy the table as it is)
@@ -51,6 +53,8 @@ CDS=${FERRY_CDS:-1}
 B_CDS=${FERRY_B_CDS:-$CDS}
 ARGS=${FERRY_ARGS:-}
 B_ARGS=${FERRY_B_ARGS:-$ARGS}
+JAVA_BIN=$(ferry_java)
+B_JAVA_BIN=${FERRY_B_JAVA:-$JAVA_BIN}
 export PGOPTIONS="-c client_min_messages=warning"
 sp=$(free_port); tp=$(free_port)
 start_cluster src "$sp"; start_cluster tgt "$tp" -c maintenance_work_mem=256MB
@@ -105,14 +109,15 @@ RSS_KB=()
 add() { TOTAL[$1]="${TOTAL[$1]:-} $2"; }
 add_step() { STEP[$1:$2]="${STEP[$1:$2]:-} $3"; }
 
-run_ferry() {  # run_ferry DB [METHOD JAVA_OPTS JAR JOBS CDS ARGS]: also records its own step times (ferry.steps) and peak RSS
-  local db=$1 method=${2:-ferry} opts=${3:-$JAVA_OPTS} jar=${4:-$JAR} jobs=${5:-$JOBS} cds=${6:-$CDS} args=${7-$ARGS} t0 t1
+run_ferry() {  # run_ferry DB [METHOD JAVA_OPTS JAR JOBS CDS ARGS JAVA]: also records its own step times (ferry.steps) and peak RSS
+  local db=$1 method=${2:-ferry} opts=${3:-$JAVA_OPTS} jar=${4:-$JAR} jobs=${5:-$JOBS} cds=${6:-$CDS} args=${7-$ARGS}
+  local java=${8:-$JAVA_BIN} t0 t1
   t0=$(now_ms)
   # As the launcher starts it, class-data archive included (cli/class-data.sh; the warm-up round writes it): the
   # subshell execs time, which outlives the JVM, so the archive's owner is the subshell's pid.
   # shellcheck disable=SC2086
-  ( me=$BASHPID; flags=$(FERRY_CDS=$cds class_data_flags "$jar" snapshot "$me")
-    exec /usr/bin/time -f '%M' -o "$BENCH_DIR/rss" java $opts $flags -jar "$jar" snapshot \
+  ( me=$BASHPID; flags=$(FERRY_CDS=$cds class_data_flags "$jar" snapshot "$me" "$java")
+    exec /usr/bin/time -f '%M' -o "$BENCH_DIR/rss" "$java" $opts $flags -jar "$jar" snapshot \
     --source "postgresql://postgres@127.0.0.1:$sp/$db" --target "postgresql://postgres@127.0.0.1:$tp/$db" \
     --jobs "$jobs" ${FERRY_CONFIG:+--config "$FERRY_CONFIG"} $args --progress log ) > "$BENCH_DIR/ferry.log" 2>&1 || { cat "$BENCH_DIR/ferry.log"; exit 1; }
   t1=$(now_ms)
@@ -124,7 +129,7 @@ run_ferry() {  # run_ferry DB [METHOD JAVA_OPTS JAR JOBS CDS ARGS]: also records
   add_step "$method" jvm "$(echo "$LAST - $(psql_at "$tp" -d "$db" -Atc "SELECT sum(seconds) FROM ferry.steps")" | bc -l)"
 }
 
-run_ferry_b() { run_ferry "$1" ferry_b "$B_JAVA_OPTS" "$B_JAR" "$B_JOBS" "$B_CDS" "$B_ARGS"; }
+run_ferry_b() { run_ferry "$1" ferry_b "$B_JAVA_OPTS" "$B_JAR" "$B_JOBS" "$B_CDS" "$B_ARGS" "$B_JAVA_BIN"; }
 
 run_floor() {  # run_floor DB [METHOD]: tables, copy, keys and indexes, each timed; floor_freeze: the copy frozen
   local db=$1 method=${2:-floor} t0 t1 t2 t3
@@ -173,8 +178,9 @@ index=$(psql_at "$sp" -d big -Atc "SELECT pg_size_pretty(pg_relation_size('data_
 "$PGBIN/pg_dump" -h 127.0.0.1 -p "$sp" -U postgres -t public.data_fact --section=pre-data --no-owner big > "$BENCH_DIR/pre.sql"
 "$PGBIN/pg_dump" -h 127.0.0.1 -p "$sp" -U postgres -t public.data_fact --section=post-data --no-owner big > "$BENCH_DIR/post.sql"
 echo "data_fact: $ROWS rows, heap $heap, primary key $index; target on the same host; --jobs $JOBS, $(nproc) cores;"
-echo "methods: ${METHOD_LIST[*]}; $ROUNDS rounds; Ferry's JVM: $JAVA_OPTS, class-data archive $CDS"
-[[ " ${METHOD_LIST[*]} " != *" ferry_b "* ]] || echo "ferry_b: $B_JAR, --jobs $B_JOBS, JVM: $B_JAVA_OPTS, class-data archive $B_CDS${B_ARGS:+, arguments $B_ARGS}"
+jvm_of() { "$1" -version 2>&1 | sed -n 2p; }
+echo "methods: ${METHOD_LIST[*]}; $ROUNDS rounds; Ferry's JVM: $(jvm_of "$JAVA_BIN"), $JAVA_OPTS, class-data archive $CDS"
+[[ " ${METHOD_LIST[*]} " != *" ferry_b "* ]] || echo "ferry_b: $B_JAR, --jobs $B_JOBS, JVM: $(jvm_of "$B_JAVA_BIN"), $B_JAVA_OPTS, class-data archive $B_CDS${B_ARGS:+, arguments $B_ARGS}"
 
 n=${#METHOD_LIST[@]}
 if [ "$WARMUP" = 1 ]; then

@@ -62,7 +62,6 @@ public final class Db {
     public static Connection openReplication(ConnectionSpec spec, String role, String purpose) {
         Properties p = properties(spec, purpose);
         p.setProperty("replication", "database");
-        p.setProperty("assumeMinServerVersion", "9.4");
         p.setProperty("preferQueryMode", "simple");
         return connect(spec, role, p);
     }
@@ -93,6 +92,10 @@ public final class Db {
             p.setProperty("password", spec.password());
         }
         p.setProperty("ApplicationName", spec.params().getOrDefault("application_name", "ferry " + purpose));
+        // Any server Ferry works with (logical decoding: 9.4 or later) takes application_name and
+        // extra_float_digits in the startup packet; otherwise pgjdbc sets them in a query of their own, a round
+        // trip on every connection, and a replication connection needs it to skip its version queries.
+        p.setProperty("assumeMinServerVersion", "9.4");
         p.setProperty("connectTimeout", spec.params().getOrDefault("connect_timeout",
                 String.valueOf(CONNECT_TIMEOUT_SECONDS)));
         p.setProperty("loginTimeout", String.valueOf(CONNECT_TIMEOUT_SECONDS * 2));
