@@ -101,7 +101,14 @@ public final class SlotMaker {
             }
             intent.accept(systemId, pid);
             Connection r = repl;
-            CompletableFuture<ExportedSnapshot> made = CompletableFuture.supplyAsync(() -> createSlot(r, slot, temporary));
+            // A thread of its own, never the common pool: the command blocks for as long as the slot waits, and a
+            // common pool of one thread (two cores) that something else occupies would never start it.
+            CompletableFuture<ExportedSnapshot> made = CompletableFuture.supplyAsync(() -> createSlot(r, slot, temporary),
+                    task -> {
+                        Thread t = new Thread(task, "ferry-slot");
+                        t.setDaemon(true);
+                        t.start();
+                    });
             ExportedSnapshot snap = await(made, sql, pid, slot, timeout, temporary
                     ? "the run stays as it was; run the same command again" : "the slot and publication were removed");
             return new Created(snap, systemId);
