@@ -15,7 +15,7 @@
 # one-table snapshot took about 0.15 s less than JDK 17's archive (bench/RESULTS.md, 2026-12-04). Its training run
 # hands its JVM options to a child JVM that prints them ("Picked up JAVA_TOOL_OPTIONS"), so it is used only with
 # the launcher's own options (FERRY_JAVA_OPTS unset: they could hold a keystore password); the child also costs
-# about 1.5 s at that run's exit, once per command and build.
+# 1.5-4 s at that run's exit, once per command and build.
 
 # ferry_java: the java Ferry runs on: JAVA_HOME's when it has one, else the first on PATH.
 ferry_java() {
