@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -179,6 +182,38 @@ class SnapshotWritesIT extends SnapshotServers {
         FerryRun again = FerryRun.run("snapshot", "--source", servers.source().uri("blocked"), "--target",
                 servers.target().uri("blocked"), "--slot", "slot_blocked", "--publication", "pub_blocked", "--progress", "none");
         assertEquals(0, again.exit(), again.all());
+    }
+
+    @Test
+    void aSlotIsAskedForEvenWhileEveryThreadOfTheCommonPoolIsBusy() throws Exception {
+        // CompletableFuture's default executor is the common pool on JDK 25 even when that pool has one thread (JDK
+        // 17 starts a thread per task then, so on two cores this fails only on 25 or with more cores): whatever
+        // holds the pool, in this JVM a test's writer, must not keep the slot from being asked for.
+        createItems("busypool");
+        int threads = ForkJoinPool.getCommonPoolParallelism();
+        CountDownLatch held = new CountDownLatch(threads);
+        CountDownLatch release = new CountDownLatch(1);
+        for (int i = 0; i < threads; i++) {
+            ForkJoinPool.commonPool().execute(() -> {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        try {
+            assertTrue(held.await(10, TimeUnit.SECONDS), "every common-pool thread is held");
+            FerryRun r = FerryRun.run("snapshot", "--source", servers.source().uri("busypool"), "--target",
+                    servers.target().uri("busypool"), "--slot", "slot_busypool", "--publication", "pub_busypool",
+                    "--slot-timeout", "15", "--progress", "none");
+            assertEquals(0, r.exit(), r.all());
+        } finally {
+            release.countDown();
+        }
+        assertEquals(String.valueOf(N), servers.target().queryValue("busypool", "SELECT count(*) FROM items"));
+        servers.source().execute("busypool", "SELECT pg_drop_replication_slot('slot_busypool')");
     }
 
     @Test
