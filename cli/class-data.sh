@@ -11,8 +11,9 @@
 # and replaced) and per JVM (its file's time is in the name). FERRY_CDS=0 turns it off.
 #
 # On JDK 25 or later the same scheme writes an ahead-of-time cache instead (-XX:AOTCacheOutput, JEP 483/515):
-# classes loaded and linked, and the training run's method profiles, so the JIT compiles sooner. A start of a
-# one-table snapshot took about 0.15 s less than JDK 17's archive (bench/RESULTS.md, 2026-12-04). Its training run
+# classes loaded and linked, and the training run's method profiles, so the JIT compiles sooner. A 1,000-row
+# snapshot took about 0.15 s less than with JDK 17's archive in a lab pair of servers, the 5.2 M-row benchmark 0.07 s
+# of median (docs/design.md, bench/RESULTS.md, 2026-12-04). Its training run
 # hands its JVM options to a child JVM that prints them ("Picked up JAVA_TOOL_OPTIONS"), so it is used only with
 # the launcher's own options (FERRY_JAVA_OPTS unset: they could hold a keystore password); the child also costs
 # 1.5-4 s at that run's exit, once per command and build.

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -161,9 +160,7 @@ class ClassDataScriptTest {
         Path jsa = archive(java17, "snapshot", "jsa");
         written(jsa, deadPid());
         assertTrue(flags(java17, "stream", Map.of()).contains(archive(java17, "stream", "jsa") + ".4242"));
-        Map<String, String> off = new HashMap<>();
-        off.put("FERRY_CDS", "0");
-        assertEquals("", flags(java17, "snapshot", off));
+        assertEquals("", flags(java17, "snapshot", Map.of("FERRY_CDS", "0")));
         assertEquals("", flags(java17, "--version", Map.of()), "only command names become file names");
     }
 }

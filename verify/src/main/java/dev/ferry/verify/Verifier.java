@@ -1,5 +1,6 @@
 package dev.ferry.verify;
 
+import dev.ferry.core.Daemons;
 import dev.ferry.core.Db;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
@@ -62,11 +63,7 @@ public final class Verifier {
             RowHash hash = RowHash.choose(source, target);
             boolean binary = RowHash.binaryAgrees(source, target);
             int rechecks = o.rechecks() >= 0 ? o.rechecks() : point.live() ? 2 : 0;
-            ExecutorService tables = Executors.newFixedThreadPool(o.jobs(), r -> {
-                Thread t = new Thread(r, "verify-table");
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService tables = Executors.newFixedThreadPool(o.jobs(), Daemons.named("verify-table"));
             try {
                 List<Future<TableResult>> running = new ArrayList<>();
                 for (TableInfo table : sourceCatalog.dataTables()) {

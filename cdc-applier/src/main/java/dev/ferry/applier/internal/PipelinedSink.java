@@ -1,6 +1,7 @@
 package dev.ferry.applier.internal;
 
 import dev.ferry.applier.debezium.TruncateOptions;
+import dev.ferry.core.Daemons;
 import dev.ferry.core.Lsn;
 import dev.ferry.transforms.Op;
 import dev.ferry.transforms.Row;
@@ -54,9 +55,7 @@ public final class PipelinedSink implements ChangeSink {
     /** @param target written only by the apply thread from now on; the caller still closes it, after this */
     public PipelinedSink(ChangeSink target) {
         this.target = target;
-        this.thread = new Thread(this::run, THREAD);
-        thread.setDaemon(true);
-        thread.start();
+        this.thread = Daemons.start(THREAD, this::run);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.ferry.cli.progress;
 
+import dev.ferry.core.Daemons;
 import dev.ferry.core.FerryException;
 import dev.ferry.snapshot.SnapshotListener;
 import dev.ferry.transforms.TableId;
@@ -56,7 +57,7 @@ public abstract class CopyProgress implements SnapshotListener, AutoCloseable {
 
     protected CopyProgress(PrintWriter out, long periodMillis) {
         this.out = out;
-        this.drawer = periodMillis <= 0 ? null : new Thread(() -> {
+        this.drawer = periodMillis <= 0 ? null : Daemons.start("ferry-progress", () -> {
             while (!closed) {
                 try {
                     Thread.sleep(periodMillis);
@@ -69,11 +70,7 @@ public abstract class CopyProgress implements SnapshotListener, AutoCloseable {
                     }
                 }
             }
-        }, "ferry-progress");
-        if (drawer != null) {
-            drawer.setDaemon(true);
-            drawer.start();
-        }
+        });
     }
 
     /**

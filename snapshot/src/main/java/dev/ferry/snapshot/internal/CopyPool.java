@@ -1,6 +1,7 @@
 package dev.ferry.snapshot.internal;
 
 import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Daemons;
 import dev.ferry.core.Db;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
@@ -83,11 +84,7 @@ public final class CopyPool {
         boolean lookups = lookup != null && jobs.stream().anyMatch(j -> !j.table().passThrough());
         int n = Math.max(1, Math.min(workers, jobs.size()));
         CountDownLatch ready = new CountDownLatch(n);
-        ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
-            Thread t = new Thread(r, "ferry-copy");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(n, Daemons.named("ferry-copy"));
         try {
             // Completion order, not submission order: the first failure is seen at once and stops the others.
             CompletionService<Void> done = new ExecutorCompletionService<>(pool);
@@ -97,16 +94,14 @@ public final class CopyPool {
                     return null;
                 });
             }
-            Thread waiter = new Thread(() -> {
+            Daemons.start("ferry-import-wait", () -> {
                 try {
                     ready.await();
                     imported.run();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }, "ferry-import-wait");
-            waiter.setDaemon(true);
-            waiter.start();
+            });
             for (int i = 0; i < n; i++) {
                 Copier.await(done.take());
             }

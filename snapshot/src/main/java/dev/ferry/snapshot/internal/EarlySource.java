@@ -1,5 +1,6 @@
 package dev.ferry.snapshot.internal;
 
+import dev.ferry.core.Daemons;
 import dev.ferry.core.catalog.Catalog;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
@@ -23,9 +24,7 @@ public final class EarlySource implements AutoCloseable {
     /** Starts {@code look}, which closes its connection itself if it fails. */
     public EarlySource(Callable<Look> look) {
         task = new FutureTask<>(look);
-        Thread t = new Thread(task, "ferry-source-look");
-        t.setDaemon(true);
-        t.start();
+        Daemons.start("ferry-source-look", task);
     }
 
     /** The look's result, or the failure it met, thrown as if the look had run on the caller's thread. */
@@ -41,14 +40,12 @@ public final class EarlySource implements AutoCloseable {
             return;
         }
         // Without waiting: a source that does not answer must not hold up the failure the caller is reporting.
-        Thread t = new Thread(() -> {
+        Daemons.start("ferry-source-look-close", () -> {
             try {
                 ExportedSnapshot.closeQuietly(task.get().coord());
             } catch (Exception dropped) {
                 // the look failed: it closed what it opened, and no one asked for its answer
             }
-        }, "ferry-source-look-close");
-        t.setDaemon(true);
-        t.start();
+        });
     }
 }

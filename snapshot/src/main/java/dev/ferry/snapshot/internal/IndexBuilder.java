@@ -1,6 +1,7 @@
 package dev.ferry.snapshot.internal;
 
 import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Daemons;
 import dev.ferry.core.Db;
 import dev.ferry.core.Lsn;
 import dev.ferry.core.ServerErrors;
@@ -84,11 +85,7 @@ public final class IndexBuilder implements AutoCloseable {
             waiting.computeIfAbsent(root, k -> new AtomicInteger());
         }
         int n = Math.max(1, Math.min(jobs, trees.size()));
-        this.pool = Executors.newFixedThreadPool(n, r -> {
-            Thread t = new Thread(r, "ferry-index");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = Executors.newFixedThreadPool(n, Daemons.named("ferry-index"));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.ferry.snapshot.internal;
 
+import dev.ferry.core.Daemons;
 import dev.ferry.core.objects.ObjectMigration;
 import dev.ferry.core.objects.ObjectOptions;
 import dev.ferry.core.objects.ObjectScope;
@@ -24,9 +25,7 @@ public final class ObjectsAround {
     public static ObjectMigration read(Connection source, Connection target, ObjectScope scope, ObjectOptions options,
                                        Consumer<String> log) {
         FutureTask<ObjectSet> has = new FutureTask<>(() -> ObjectMigration.readTarget(target, scope));
-        Thread t = new Thread(has, "ferry-target-objects");
-        t.setDaemon(true);
-        t.start();
+        Daemons.start("ferry-target-objects", has);
         ObjectMigration objects;
         try {
             objects = ObjectMigration.read(source, scope, options, log);

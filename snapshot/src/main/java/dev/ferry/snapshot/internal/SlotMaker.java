@@ -1,6 +1,7 @@
 package dev.ferry.snapshot.internal;
 
 import dev.ferry.core.ConnectionSpec;
+import dev.ferry.core.Daemons;
 import dev.ferry.core.Db;
 import dev.ferry.core.ExitCode;
 import dev.ferry.core.FerryException;
@@ -101,14 +102,9 @@ public final class SlotMaker {
             }
             intent.accept(systemId, pid);
             Connection r = repl;
-            // A thread of its own, never the common pool: the command blocks for as long as the slot waits, and a
-            // common pool of one thread (two cores) that something else occupies would never start it.
+            // A thread of its own (Daemons): the creation blocks for as long as the slot waits.
             CompletableFuture<ExportedSnapshot> made = CompletableFuture.supplyAsync(() -> createSlot(r, slot, temporary),
-                    task -> {
-                        Thread t = new Thread(task, "ferry-slot");
-                        t.setDaemon(true);
-                        t.start();
-                    });
+                    task -> Daemons.start("ferry-slot", task));
             ExportedSnapshot snap = await(made, sql, pid, slot, timeout, temporary
                     ? "the run stays as it was; run the same command again" : "the slot and publication were removed");
             return new Created(snap, systemId);
